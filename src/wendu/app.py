@@ -1,0 +1,69 @@
+"""The application factory: one FastAPI app serving the open API, customer pages and console."""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import APIRouter, FastAPI
+
+from wendu import __version__
+from wendu.config import Settings, get_settings
+from wendu.db import Database
+from wendu.identity.keys import KeyRing
+from wendu.web import InteractionIdMiddleware, register_error_handlers
+
+# Each module exposes ``router``; order only matters for overlapping paths.
+ROUTER_MODULES: tuple[str, ...] = (
+    "wendu.health",
+    "wendu.identity.router",
+    "wendu.openbanking.router",
+    "wendu.console.router",
+)
+
+
+def _routers() -> list[APIRouter]:
+    routers = []
+    for name in ROUTER_MODULES:
+        module = importlib.import_module(name)
+        routers.append(module.router)
+    return routers
+
+
+def create_app(settings: Settings | None = None, *, database: Database | None = None) -> FastAPI:
+    """Build the app for ``settings`` (read from the environment by default)."""
+    settings = settings or get_settings()
+    db = database or Database(settings.database_url)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        with db.session() as session:
+            app.state.keyring.active(session)
+        for start in app.state.on_startup:
+            await start(app)
+        try:
+            yield
+        finally:
+            for stop in reversed(app.state.on_shutdown):
+                await stop(app)
+            if database is None:
+                db.dispose()
+
+    app = FastAPI(
+        title="wendu open banking API",
+        version=__version__,
+        description="UK Open Banking v4 APIs, OAuth2 and the customer-service platform of "
+        f"{settings.bank_name}.",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.db = db
+    app.state.keyring = KeyRing()
+    app.state.on_startup = []
+    app.state.on_shutdown = []
+    register_error_handlers(app)
+    for router in _routers():
+        app.include_router(router)
+    app.add_middleware(InteractionIdMiddleware)
+    return app

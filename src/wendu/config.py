@@ -1,0 +1,63 @@
+"""Settings read from the environment (prefix ``WENDU_``) and the guards that protect production."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Literal
+
+from pydantic import model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEV_SECRET = "wendu-development-secret-change-me"
+
+
+class Settings(BaseSettings):
+    """Everything an operator can configure; one instance per process or test."""
+
+    model_config = SettingsConfigDict(env_prefix="WENDU_", env_file=".env", extra="ignore")
+
+    env: Literal["development", "production"] = "development"
+    database_url: str = "sqlite:///./wendu.db"
+    redis_url: str | None = None
+    secret_key: str = DEV_SECRET
+    public_url: str = "http://127.0.0.1:8000"
+    bank_name: str = "Wendu Sandbox Bank"
+    timezone: str = "Asia/Shanghai"
+
+    access_token_ttl_seconds: int = 300
+    refresh_token_ttl_seconds: int = 90 * 24 * 3600
+    auth_code_ttl_seconds: int = 60
+
+    rate_limit_per_minute: int = 600
+    rate_limit_burst: int = 100
+
+    run_worker_in_process: bool = True
+    audit_flush_interval_seconds: float = 0.05
+    log_level: str = "INFO"
+
+    @property
+    def is_production(self) -> bool:
+        """Return True when sandbox-only features must be refused."""
+        return self.env == "production"
+
+    @property
+    def is_sqlite(self) -> bool:
+        """Return True when the database is an embedded SQLite file."""
+        return self.database_url.startswith("sqlite")
+
+    @model_validator(mode="after")
+    def _refuse_placeholder_secrets(self) -> Settings:
+        if self.env == "production" and (
+            self.secret_key == DEV_SECRET or len(self.secret_key) < 32
+        ):
+            raise ValueError(
+                "WENDU_SECRET_KEY must be set to a random value of at least 32 characters "
+                "when WENDU_ENV=production"
+            )
+        return self
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """Return the process-wide settings, read from the environment once."""
+    return Settings()

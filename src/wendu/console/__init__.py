@@ -1,0 +1,1 @@
+"""The staff web console: server-rendered pages, assets served from the package."""

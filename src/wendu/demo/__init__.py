@@ -1,0 +1,1 @@
+"""The synthetic sandbox bank: a deterministic generator of customers, accounts and activity."""

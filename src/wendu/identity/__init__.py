@@ -1,0 +1,1 @@
+"""Partners (TPPs), customer and staff login, the OAuth2 authorization server and tokens."""

@@ -1,0 +1,7 @@
+"""HTTP routes of wendu.identity."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+router = APIRouter()

@@ -1,0 +1,183 @@
+"""Issue and verify access tokens: short-lived ES256 JWTs whose ``jti`` is recorded in the DB.
+
+A token is valid only while its row is unrevoked, its partner active and — for tokens bound
+to a consent — the consent still authorised, so revoking a consent stops access at once.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+
+import jwt
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from wendu.config import Settings
+from wendu.db import utcnow
+from wendu.errors import unauthorized
+from wendu.identity.keys import KeyRing
+from wendu.identity.models import Consent, OAuthToken, Partner
+
+ALGORITHM = "ES256"
+
+
+@dataclass(frozen=True)
+class AccessContext:
+    """Who is calling, verified: the partner, and the customer and consent if any."""
+
+    jti: str
+    partner_id: str
+    client_id: str
+    scope: frozenset[str]
+    grant_type: str
+    customer_id: str | None = None
+    consent_id: str | None = None
+    consent_kind: str | None = None
+    consent_status: str | None = None
+    permissions: frozenset[str] = frozenset()
+    account_ids: tuple[str, ...] = ()
+
+    @property
+    def is_customer_token(self) -> bool:
+        """Return True for tokens issued through a customer's authorisation."""
+        return self.customer_id is not None
+
+
+@dataclass(frozen=True)
+class IssuedToken:
+    """An access token as returned to the client."""
+
+    access_token: str
+    expires_in: int
+    jti: str
+
+
+def hash_secret(value: str) -> str:
+    """Return the SHA-256 hex digest used to store opaque secrets (codes, refresh tokens)."""
+    return hashlib.sha256(value.encode()).hexdigest()
+
+
+def issue_access_token(
+    session: Session,
+    keyring: KeyRing,
+    settings: Settings,
+    *,
+    partner: Partner,
+    scope: str,
+    grant_type: str,
+    customer_id: str | None = None,
+    consent_id: str | None = None,
+) -> IssuedToken:
+    """Sign a new access token and record its ``jti``."""
+    key = keyring.active(session)
+    now = utcnow()
+    ttl = settings.access_token_ttl_seconds
+    jti = secrets.token_hex(16)
+    claims: dict[str, object] = {
+        "iss": settings.public_url,
+        "aud": settings.public_url,
+        "sub": customer_id or partner.client_id,
+        "client_id": partner.client_id,
+        "scope": scope,
+        "jti": jti,
+        "iat": int(now.timestamp()),
+        "exp": int((now + timedelta(seconds=ttl)).timestamp()),
+    }
+    if consent_id:
+        claims["consent_id"] = consent_id
+    token = jwt.encode(claims, key.private_key, algorithm=ALGORITHM, headers={"kid": key.kid})
+    session.add(
+        OAuthToken(
+            id=jti,
+            kind="access",
+            grant_type=grant_type,
+            partner_id=partner.id,
+            customer_id=customer_id,
+            consent_id=consent_id,
+            scope=scope,
+            issued_at=now,
+            expires_at=now + timedelta(seconds=ttl),
+        )
+    )
+    session.flush()
+    return IssuedToken(token, ttl, jti)
+
+
+def verify_access_token(
+    session: Session, keyring: KeyRing, settings: Settings, token: str
+) -> AccessContext:
+    """Return the verified context of ``token`` or raise a 401 ``WenduError``."""
+    try:
+        header = jwt.get_unverified_header(token)
+    except jwt.PyJWTError as exc:
+        raise unauthorized("The access token is malformed") from exc
+    if header.get("alg") != ALGORITHM:
+        raise unauthorized("The access token algorithm is not accepted")
+    key = keyring.by_kid(session, str(header.get("kid", "")))
+    if key is None:
+        raise unauthorized("The access token was not issued by this server")
+    try:
+        claims = jwt.decode(
+            token,
+            key.public_key,
+            algorithms=[ALGORITHM],
+            audience=settings.public_url,
+            issuer=settings.public_url,
+            options={"require": ["exp", "iat", "jti", "client_id"]},
+        )
+    except jwt.ExpiredSignatureError as exc:
+        raise unauthorized("The access token has expired") from exc
+    except jwt.PyJWTError as exc:
+        raise unauthorized("The access token is not valid") from exc
+
+    row = session.execute(
+        select(OAuthToken, Partner, Consent)
+        .join(Partner, Partner.id == OAuthToken.partner_id)
+        .outerjoin(Consent, Consent.id == OAuthToken.consent_id)
+        .where(OAuthToken.id == claims["jti"], OAuthToken.kind == "access")
+    ).one_or_none()
+    if row is None:
+        raise unauthorized("The access token is not known")
+    record, partner, consent = row
+    now = utcnow()
+    if record.revoked_at is not None or record.expires_at <= now:
+        raise unauthorized("The access token has been revoked or has expired")
+    if partner.status != "active" or partner.client_id != claims["client_id"]:
+        raise unauthorized("The client is not active")
+    if record.consent_id is not None:
+        if consent is None or consent.status not in ("AUTH", "CONS"):
+            raise unauthorized("The consent behind this token is no longer authorised")
+        if consent.expires_at is not None and consent.expires_at <= now:
+            raise unauthorized("The consent behind this token has expired")
+    return AccessContext(
+        jti=record.id,
+        partner_id=partner.id,
+        client_id=partner.client_id,
+        scope=frozenset(record.scope.split()),
+        grant_type=record.grant_type,
+        customer_id=record.customer_id,
+        consent_id=record.consent_id,
+        consent_kind=consent.kind if consent else None,
+        consent_status=consent.status if consent else None,
+        permissions=frozenset(consent.permissions or []) if consent else frozenset(),
+        account_ids=tuple(consent.account_ids or []) if consent else (),
+    )
+
+
+def revoke_consent_tokens(session: Session, consent_id: str) -> int:
+    """Revoke every access and refresh token bound to ``consent_id``; return how many."""
+    now = utcnow()
+    rows = session.execute(
+        select(OAuthToken).where(
+            OAuthToken.consent_id == consent_id, OAuthToken.revoked_at.is_(None)
+        )
+    ).scalars()
+    count = 0
+    for row in rows:
+        row.revoked_at = now
+        count += 1
+    session.flush()
+    return count

@@ -1,0 +1,1 @@
+"""Small shared building blocks: ids, money, repositories, pagination."""

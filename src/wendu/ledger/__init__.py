@@ -1,0 +1,1 @@
+"""The sandbox core bank: customers, accounts, double-entry postings, cards, products."""

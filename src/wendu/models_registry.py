@@ -1,0 +1,13 @@
+"""Import every domain's ORM tables so the metadata is complete (for Alembic and tests).
+
+A new domain with tables adds its ``models`` module here.
+"""
+
+from __future__ import annotations
+
+import wendu.audit.models
+import wendu.identity.models
+import wendu.ledger.models  # noqa: F401
+from wendu.db import Base
+
+metadata = Base.metadata

@@ -1,0 +1,1 @@
+"""Consents and the UK Open Banking v4 resources built on them (AIS, PIS, CoF)."""

@@ -1,0 +1,92 @@
+"""Shared fixtures: a real database built by the real migrations, the real app over ASGI.
+
+The database is SQLite by default. Set ``WENDU_DATABASE_URL`` to a PostgreSQL URL (CI does)
+to run the same suite there; each pytest-xdist worker then gets its own database.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from wendu.app import create_app
+from wendu.config import Settings
+from wendu.db import Database, normalise_url
+from wendu.migrate import upgrade
+
+SHARED = Path(__file__).resolve().parents[2] / "shared"
+
+
+def _worker() -> str:
+    return os.environ.get("PYTEST_XDIST_WORKER", "main")
+
+
+def _fresh_postgres(url: str) -> str:
+    """Create (or recreate) a database for this xdist worker and return its URL."""
+    base = make_url(normalise_url(url))
+    name = f"{base.database}_wendu_{_worker()}"
+    admin = create_engine(base, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return base.set(database=name).render_as_string(hide_password=False)
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """Return the URL of an empty database reserved for this test session."""
+    url = os.environ.get("WENDU_DATABASE_URL", "")
+    if url.startswith("postgres"):
+        return _fresh_postgres(url)
+    path = tmp_path_factory.mktemp("db") / "wendu-test.db"
+    return f"sqlite:///{path}"
+
+
+@pytest.fixture(scope="session")
+def settings(database_url: str) -> Settings:
+    """Return development settings pointing at the test database."""
+    return Settings(
+        env="development",
+        database_url=database_url,
+        public_url="http://testserver",
+        run_worker_in_process=False,
+        rate_limit_per_minute=100_000,
+        rate_limit_burst=100_000,
+    )
+
+
+@pytest.fixture(scope="session")
+def db(settings: Settings) -> Iterator[Database]:
+    """Return the migrated test database."""
+    upgrade(settings.database_url)
+    database = Database(settings.database_url)
+    yield database
+    database.dispose()
+
+
+@pytest.fixture(scope="session")
+def app(settings: Settings, db: Database):  # type: ignore[no-untyped-def]
+    """Return the real application bound to the test database."""
+    return create_app(settings, database=db)
+
+
+@pytest.fixture(scope="session")
+def client(app) -> Iterator[TestClient]:  # type: ignore[no-untyped-def]
+    """Return an HTTP client that drives the app through ASGI (lifespan included)."""
+    with TestClient(app) as test_client:
+        yield test_client
+
+
+@pytest.fixture(scope="session")
+def shared_dir() -> Path:
+    """Return ../shared, skipping the test when it is absent (a user's fresh machine)."""
+    if not SHARED.is_dir():
+        pytest.skip("../shared is not present on this machine")
+    return SHARED
