@@ -12,8 +12,9 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import Engine, create_engine, text
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.orm import Session
 
 from wendu.app import create_app
 from wendu.config import Settings
@@ -27,26 +28,29 @@ def _worker() -> str:
     return os.environ.get("PYTEST_XDIST_WORKER", "main")
 
 
-def _fresh_postgres(url: str) -> str:
-    """Create (or recreate) a database for this xdist worker and return its URL."""
+def _postgres_admin(url: str) -> tuple[Engine, URL]:
     base = make_url(normalise_url(url))
-    name = f"{base.database}_wendu_{_worker()}"
-    admin = create_engine(base, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    admin.dispose()
-    return base.set(database=name).render_as_string(hide_password=False)
+    return create_engine(base, isolation_level="AUTOCOMMIT"), base
 
 
 @pytest.fixture(scope="session")
-def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
-    """Return the URL of an empty database reserved for this test session."""
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """Return the URL of an empty database reserved for this test session (and process)."""
     url = os.environ.get("WENDU_DATABASE_URL", "")
-    if url.startswith("postgres"):
-        return _fresh_postgres(url)
-    path = tmp_path_factory.mktemp("db") / "wendu-test.db"
-    return f"sqlite:///{path}"
+    if not url.startswith("postgres"):
+        path = tmp_path_factory.mktemp("db") / "wendu-test.db"
+        yield f"sqlite:///{path}"
+        return
+    admin, base = _postgres_admin(url)
+    # One database per process, so parallel runs and xdist workers never share one.
+    name = f"{base.database}_wendu_{_worker()}_{os.getpid()}"
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    yield base.set(database=name).render_as_string(hide_password=False)
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
 
 
 @pytest.fixture(scope="session")
@@ -69,6 +73,13 @@ def db(settings: Settings) -> Iterator[Database]:
     database = Database(settings.database_url)
     yield database
     database.dispose()
+
+
+@pytest.fixture()
+def session(db: Database) -> Iterator[Session]:
+    """Yield a write session that commits at the end of the test (like a request would)."""
+    with db.session() as s:
+        yield s
 
 
 @pytest.fixture(scope="session")
