@@ -23,6 +23,7 @@ GROUPS: tuple[tuple[str, str], ...] = (
     ("sandbox", "wendu.identity.sandbox_cli"),
     ("demo", "wendu.demo.cli"),
     ("audit", "wendu.audit.cli"),
+    ("staff", "wendu.identity.staff_cli"),
 )
 
 for _name, _module in GROUPS:

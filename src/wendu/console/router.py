@@ -1,7 +1,138 @@
-"""HTTP routes of wendu.console."""
+"""Console pages: sign-in, language, home overview, partners and consents."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+import secrets
+from typing import Annotated
 
-router = APIRouter()
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from wendu.console import repository
+from wendu.console.auth import (
+    LOGIN_CSRF_COOKIE,
+    CsrfChecked,
+    OptionalStaff,
+    end_session,
+    login_csrf_token,
+    set_login_csrf_cookie,
+    start_session,
+)
+from wendu.console.charts import bar_chart
+from wendu.console.i18n import LANGUAGES, translate
+from wendu.console.render import render
+from wendu.console.static import static_response
+from wendu.deps import SessionDep
+from wendu.identity.staff import authenticate
+
+router = APIRouter(prefix="/console", include_in_schema=False)
+
+
+def _to_login(request: Request) -> RedirectResponse:
+    return RedirectResponse(f"/console/login?next={request.url.path}", status_code=303)
+
+
+def _safe_next(target: str) -> str:
+    # Only same-site console paths, so the login page cannot be used as an open redirect.
+    return target if target.startswith("/console") and "//" not in target else "/console"
+
+
+@router.get("/static/{name}")
+def static(name: str) -> Response:
+    """Serve a console asset from the installed package."""
+    return static_response(name)
+
+
+@router.get("/login", response_class=HTMLResponse)
+def login_page(request: Request, user: OptionalStaff, next: str = "/console") -> Response:
+    """Show the sign-in form."""
+    if user is not None:
+        return RedirectResponse(_safe_next(next), status_code=303)
+    if request.cookies.get(LOGIN_CSRF_COOKIE):
+        return render(request, "login.html", user=None, next=_safe_next(next), error=None)
+    cookie = secrets.token_urlsafe(24)
+    page = render(
+        request,
+        "login.html",
+        user=None,
+        next=_safe_next(next),
+        error=None,
+        csrf=login_csrf_token(request, cookie),
+    )
+    set_login_csrf_cookie(page, cookie)
+    return page
+
+
+@router.post("/login")
+def login(
+    request: Request,
+    session: SessionDep,
+    _csrf: CsrfChecked,
+    username: Annotated[str, Form()],
+    password: Annotated[str, Form()],
+    next: Annotated[str, Form()] = "/console",
+) -> Response:
+    """Check the credentials and start a staff session."""
+    user = authenticate(session, username.strip(), password)
+    if user is None:
+        return render(
+            request,
+            "login.html",
+            user=None,
+            next=_safe_next(next),
+            error="login.failed",
+            status_code=401,
+        )
+    response = RedirectResponse(_safe_next(next), status_code=303)
+    start_session(response, request, user)
+    response.delete_cookie(LOGIN_CSRF_COOKIE, path="/")
+    return response
+
+
+@router.post("/logout")
+def logout(_csrf: CsrfChecked) -> Response:
+    """End the staff session."""
+    response = RedirectResponse("/console/login", status_code=303)
+    end_session(response)
+    return response
+
+
+@router.post("/language")
+def switch_language(
+    request: Request,
+    user: OptionalStaff,
+    _csrf: CsrfChecked,
+    language: Annotated[str, Form()],
+    next: Annotated[str, Form()] = "/console",
+) -> Response:
+    """Switch the console language and remember it on the staff account."""
+    chosen = language if language in LANGUAGES else "zh"
+    if user is not None:
+        user.language = chosen
+    response = RedirectResponse(_safe_next(next), status_code=303)
+    response.set_cookie("wendu_lang", chosen, samesite="lax", path="/")
+    return response
+
+
+@router.get("", response_class=HTMLResponse)
+def home(request: Request, user: OptionalStaff, session: SessionDep) -> Response:
+    """Show the overview: customers, partners, consents and API traffic."""
+    if user is None:
+        return _to_login(request)
+    overview = repository.overview(session)
+    statuses = ("AWAU", "AUTH", "RJCT", "CANC", "EXPD")
+    chart = bar_chart(
+        [translate(user.language, f"consent.{s}") for s in statuses],
+        [overview.consents_by_status.get(s, 0) for s in statuses],
+        title=translate(user.language, "home.consents_chart"),
+    )
+    return render(request, "home.html", user=user, overview=overview, consents_chart=chart)
+
+
+@router.get("/partners", response_class=HTMLResponse)
+def partners(request: Request, user: OptionalStaff, session: SessionDep) -> Response:
+    """List partner apps with their consents by status."""
+    if user is None:
+        return _to_login(request)
+    rows = repository.partners_with_consents(session)
+    return render(request, "partners.html", user=user, rows=rows)

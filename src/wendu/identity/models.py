@@ -126,3 +126,19 @@ class Consent(Base):
     status_updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     authorised_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     status_reason: Mapped[str | None] = mapped_column(String(140))
+
+
+class StaffUser(Base):
+    """A member of staff who signs in to the console: admin, supervisor, agent or auditor."""
+
+    __tablename__ = "staff_users"
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    display_name: Mapped[str] = mapped_column(String(140))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    role: Mapped[str] = mapped_column(String(20))  # admin|supervisor|agent|auditor
+    language: Mapped[str] = mapped_column(String(5), default="zh")
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
