@@ -12,7 +12,7 @@ from wendu import __version__
 from wendu.config import Settings, get_settings
 from wendu.db import Database
 from wendu.identity.keys import KeyRing
-from wendu.web import InteractionIdMiddleware, register_error_handlers
+from wendu.web import install_platform, register_error_handlers
 
 # Each module exposes ``router``; order only matters for overlapping paths.
 ROUTER_MODULES: tuple[str, ...] = (
@@ -65,5 +65,5 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     register_error_handlers(app)
     for router in _routers():
         app.include_router(router)
-    app.add_middleware(InteractionIdMiddleware)
+    install_platform(app, settings, db)
     return app

@@ -20,3 +20,9 @@ def health(db: DatabaseDep) -> JSONResponse:
     except Exception:
         return JSONResponse({"status": "unavailable", "database": "down"}, status_code=503)
     return JSONResponse({"status": "ok", "database": "up"})
+
+
+@router.get("/ping", operation_id="getPing")
+async def ping() -> dict[str, str]:
+    """Answer without touching the database (the bare baseline of the API benchmark)."""
+    return {"status": "ok"}

@@ -1,9 +1,15 @@
-"""HTTP plumbing shared by every router: the OB error handlers and the interaction-id header."""
+"""HTTP plumbing every request passes through: OB errors, interaction id, media types, limits.
+
+``install_platform`` wires it into the app: the audit trail (outermost, so it sees every
+refusal too), then the edge middleware (interaction id, 406/415 on the open API, per-IP
+limits on unauthenticated endpoints, rate-limit headers), then the routers.
+"""
 
 from __future__ import annotations
 
 import logging
 import uuid
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -12,7 +18,12 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from wendu.errors import ErrorItem, WenduError
+from wendu.audit.middleware import AuditMiddleware
+from wendu.audit.writer import AuditWriter
+from wendu.config import Settings
+from wendu.db import Database
+from wendu.errors import ErrorItem, WenduError, too_many_requests
+from wendu.ratelimit import Decision, RateLimiter, make_limiter
 
 log = logging.getLogger("wendu.web")
 
@@ -74,33 +85,147 @@ def register_error_handlers(app: FastAPI) -> None:
         )
 
 
-class InteractionIdMiddleware:
-    """Echo a valid ``x-fapi-interaction-id`` or generate one, on every response."""
+OPEN_API_PREFIX = "/open-banking/"
+BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
+# Unauthenticated endpoints worth a coarse per-client-IP limit (token, authorise, logins).
+IP_LIMITED_PREFIXES: tuple[str, ...] = ("/oauth2/", "/oauth/", "/as/", "/login", "/console/login")
+# Where get_access leaves the partner's rate-limit decision for the response headers.
+RATE_LIMIT_STATE = "rate_limit"
+_IID = INTERACTION_HEADER.encode()
 
-    def __init__(self, app: ASGIApp) -> None:
+
+class EdgeMiddleware:
+    """Per request: interaction id, content negotiation on the open API, per-IP limits, and
+    the ``x-fapi-interaction-id`` / ``X-Rate-Limit-*`` response headers."""
+
+    def __init__(self, app: ASGIApp, limiter: RateLimiter | None = None) -> None:
         self.app = app
+        self.limiter = limiter
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
         incoming = None
-        for name, value in scope.get("headers", []):
+        accept = content_type = content_length = None
+        chunked = False
+        for name, value in scope["headers"]:
             if name == b"x-fapi-interaction-id":
                 incoming = value.decode("latin-1").strip()
-                break
+            elif name == b"accept":
+                accept = value
+            elif name == b"content-type":
+                content_type = value
+            elif name == b"content-length":
+                content_length = value
+            elif name == b"transfer-encoding":
+                chunked = True
         interaction_id = incoming if incoming and _is_uuid(incoming) else str(uuid.uuid4())
-        scope.setdefault("state", {})["interaction_id"] = interaction_id
-        header = (b"x-fapi-interaction-id", interaction_id.encode())
+        state = scope.setdefault("state", {})
+        state["interaction_id"] = interaction_id
 
-        async def send_with_header(message: Message) -> None:
+        path: str = scope["path"]
+        refusal: WenduError | None = None
+        if path.startswith(OPEN_API_PREFIX):
+            has_body = chunked or (content_length is not None and content_length.strip() != b"0")
+            if accept is not None and not accepts_json(accept):
+                refusal = WenduError(
+                    406, [ErrorItem("U013", "The Accept header must allow application/json")]
+                )
+            elif (
+                scope["method"] in BODY_METHODS
+                and (content_type is not None or has_body)
+                and (content_type is None or not is_json_media_type(content_type))
+            ):
+                refusal = WenduError(
+                    415, [ErrorItem("U013", "The request body must be application/json")]
+                )
+        elif self.limiter is not None and path.startswith(IP_LIMITED_PREFIXES):
+            client = scope.get("client")
+            decision = self.limiter.hit_ip(client[0] if client else "unknown")
+            state[RATE_LIMIT_STATE] = decision
+            if not decision.allowed:
+                refusal = too_many_requests(decision.retry_after)
+        if refusal is not None:
+            await _send_error(refusal, interaction_id, state, send)
+            return
+
+        async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                headers = [h for h in message.get("headers", []) if h[0].lower() != header[0]]
-                headers.append(header)
+                headers = [
+                    h
+                    for h in message.get("headers", [])
+                    if h[0].lower() != b"x-fapi-interaction-id"
+                ]
+                headers.append((b"x-fapi-interaction-id", interaction_id.encode()))
+                decision: Decision | None = state.get(RATE_LIMIT_STATE)
+                if decision is not None:
+                    headers.extend(
+                        decision.headers() if decision.allowed else _limit_only(decision)
+                    )
                 message["headers"] = headers
             await send(message)
 
-        await self.app(scope, receive, send_with_header)
+        await self.app(scope, receive, send_with_headers)
+
+
+def _limit_only(decision: Decision) -> list[tuple[bytes, bytes]]:
+    # Retry-After comes from the 429 error's own headers, never twice.
+    return [h for h in decision.headers() if h[0] != b"retry-after"]
+
+
+async def _send_error(
+    error: WenduError, interaction_id: str, state: dict[str, Any], send: Send
+) -> None:
+    import orjson
+
+    body = orjson.dumps(error.body(interaction_id))
+    headers = [
+        (b"content-type", b"application/json"),
+        (b"content-length", str(len(body)).encode()),
+        (b"x-fapi-interaction-id", interaction_id.encode()),
+    ]
+    headers.extend((k.lower().encode(), v.encode()) for k, v in error.headers.items())
+    decision: Decision | None = state.get(RATE_LIMIT_STATE)
+    if decision is not None:
+        headers.extend(_limit_only(decision))
+    await send({"type": "http.response.start", "status": error.status, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
+
+
+def _media_ranges(value: bytes) -> list[tuple[str, float]]:
+    ranges = []
+    for part in value.decode("latin-1").split(","):
+        media, *params = (p.strip() for p in part.split(";"))
+        if not media:
+            continue
+        quality = 1.0
+        for param in params:
+            key, _, raw = param.partition("=")
+            if key.strip().lower() == "q":
+                try:
+                    quality = float(raw)
+                except ValueError:
+                    quality = 0.0
+        ranges.append((media.lower(), quality))
+    return ranges
+
+
+def accepts_json(accept: bytes) -> bool:
+    """Return True when an ``Accept`` header allows ``application/json`` (empty allows all)."""
+    ranges = _media_ranges(accept)
+    if not ranges:
+        return True
+    return any(
+        media in ("application/json", "application/*", "*/*") and quality > 0
+        for media, quality in ranges
+    )
+
+
+def is_json_media_type(content_type: bytes) -> bool:
+    """Return True for ``application/json`` with any parameters (e.g. charset)."""
+    media = content_type.decode("latin-1").split(";", 1)[0].strip().lower()
+    return media == "application/json"
 
 
 def _is_uuid(value: str) -> bool:
@@ -109,3 +234,35 @@ def _is_uuid(value: str) -> bool:
     except ValueError:
         return False
     return len(value) <= 40
+
+
+def record_rate_limit(scope: Scope, decision: Decision) -> None:
+    """Keep ``decision`` for the response headers; raise the 429 when it refuses."""
+    scope.setdefault("state", {})[RATE_LIMIT_STATE] = decision
+    if not decision.allowed:
+        raise too_many_requests(decision.retry_after)
+
+
+def install_platform(app: FastAPI, settings: Settings, db: Database) -> None:
+    """Add the audit trail, rate limiter and edge middleware, started and stopped with the app."""
+    writer = AuditWriter(db, settings.audit_flush_interval_seconds)
+    limiter = make_limiter(settings)
+    app.state.audit = writer
+    app.state.rate_limiter = limiter
+
+    async def start(_app: FastAPI) -> None:
+        writer.start()
+
+    async def stop(_app: FastAPI) -> None:
+        writer.stop()
+        limiter.close()
+
+    hooks: tuple[list[Callable[[FastAPI], Awaitable[None]]], ...] = (
+        app.state.on_startup,
+        app.state.on_shutdown,
+    )
+    hooks[0].append(start)
+    hooks[1].append(stop)
+    # add_middleware wraps: the last added runs first, so audit sees the edge's refusals.
+    app.add_middleware(EdgeMiddleware, limiter=limiter)
+    app.add_middleware(AuditMiddleware, writer=writer)

@@ -16,7 +16,12 @@ class AuditEntry(Base):
     """One audited event. ``hash`` = SHA-256(prev_hash + canonical JSON of the entry)."""
 
     __tablename__ = "audit_log"
-    __table_args__ = (Index("ix_audit_log_at", "at"), Index("ix_audit_log_partner", "partner_id"))
+    __table_args__ = (
+        Index("ix_audit_log_at", "at"),
+        Index("ix_audit_log_partner", "partner_id"),
+        # One successor per entry: the chain cannot fork (migration 0002_audit).
+        Index("uq_audit_log_prev_hash", "prev_hash", unique=True),
+    )
 
     id: Mapped[int] = mapped_column(BigIntPK, primary_key=True, autoincrement=True)
     at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -10,6 +10,8 @@ from wendu.deps import SessionDep, SettingsDep
 from wendu.errors import bad_request, forbidden, unauthorized
 from wendu.identity.keys import KeyRing
 from wendu.identity.tokens import AccessContext, verify_access_token
+from wendu.ratelimit import RateLimiter
+from wendu.web import record_rate_limit
 
 
 def bearer_token(request: Request) -> str:
@@ -31,7 +33,11 @@ def get_access(
     settings: SettingsDep,
     token: Annotated[str, Depends(bearer_token)],
 ) -> AccessContext:
-    """Verify the caller's token and record who it is for the audit trail."""
+    """Verify the caller's token, record who it is for the audit trail, spend its rate limit.
+
+    The limit is spent only after verification, so a forged token cannot use up another
+    partner's budget.
+    """
     keyring: KeyRing = request.app.state.keyring
     ctx = verify_access_token(session, keyring, settings, token)
     audit = request.scope.setdefault("state", {}).setdefault("audit", {})
@@ -42,6 +48,11 @@ def get_access(
         actor_type="partner",
         actor_id=ctx.client_id,
     )
+    limiter: RateLimiter | None = getattr(request.app.state, "rate_limiter", None)
+    if limiter is not None:
+        record_rate_limit(
+            request.scope, limiter.hit_partner(ctx.partner_id, ctx.rate_limit_per_minute)
+        )
     return ctx
 
 

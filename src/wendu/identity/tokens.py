@@ -39,6 +39,7 @@ class AccessContext:
     consent_status: str | None = None
     permissions: frozenset[str] = frozenset()
     account_ids: tuple[str, ...] = ()
+    rate_limit_per_minute: int | None = None
 
     @property
     def is_customer_token(self) -> bool:
@@ -164,6 +165,7 @@ def verify_access_token(
         consent_status=consent.status if consent else None,
         permissions=frozenset(consent.permissions or []) if consent else frozenset(),
         account_ids=tuple(consent.account_ids or []) if consent else (),
+        rate_limit_per_minute=partner.rate_limit_per_minute,
     )
 
 
