@@ -1,0 +1,1 @@
+"""Helpdesk: conversations, tickets and complaints, SLA clocks, incidents and surveys."""
