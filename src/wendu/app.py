@@ -11,6 +11,7 @@ from fastapi import APIRouter, FastAPI
 from wendu import __version__
 from wendu.config import Settings, get_settings
 from wendu.db import Database
+from wendu.events.tasks import install_worker as install_events_worker
 from wendu.identity.keys import KeyRing
 from wendu.web import install_platform, register_error_handlers
 
@@ -18,8 +19,10 @@ from wendu.web import install_platform, register_error_handlers
 ROUTER_MODULES: tuple[str, ...] = (
     "wendu.health",
     "wendu.identity.router",
+    "wendu.identity.pages",
     "wendu.openbanking.router",
     "wendu.console.router",
+    "wendu.events.router",
 )
 
 
@@ -63,6 +66,7 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     app.state.on_startup = []
     app.state.on_shutdown = []
     register_error_handlers(app)
+    install_events_worker(app)
     for router in _routers():
         app.include_router(router)
     install_platform(app, settings, db)

@@ -81,6 +81,17 @@ def serve(
     )
 
 
+@app.command("worker")
+def worker(
+    once: bool = typer.Option(False, "--once", help="Exit when nothing is due."),
+    concurrency: int = typer.Option(0, help="Parallel deliveries (default from settings)."),
+) -> None:
+    """Deliver event notifications (run any number of these against one PostgreSQL)."""
+    from wendu.events.cli import run_worker
+
+    run_worker(once=once, concurrency=concurrency or None)
+
+
 def main() -> None:
     """Run the command line."""
     app()

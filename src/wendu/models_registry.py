@@ -6,6 +6,7 @@ A new domain with tables adds its ``models`` module here.
 from __future__ import annotations
 
 import wendu.audit.models
+import wendu.events.models
 import wendu.helpdesk.models
 import wendu.identity.models
 import wendu.ledger.models  # noqa: F401
