@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import logging
+import re
 import time
 from typing import Any
 
-from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from wendu.audit.chain import AuditRecord
 from wendu.audit.writer import AuditWriter
 from wendu.db import utcnow
+
+log = logging.getLogger("wendu.audit")
 
 # Probes, docs and static assets are not API calls; auditing them would only add noise.
 SKIPPED_PREFIXES: tuple[str, ...] = (
@@ -81,14 +84,31 @@ def _record(scope: Scope, status: int, latency_ms: float) -> AuditRecord:
 
 def _template(scope: Scope) -> str | None:
     route = scope.get("route")
-    if route is None:
-        # Refused before routing (406, 415, 429): find the template the path would have hit.
-        app = scope.get("app")
-        router = getattr(app, "router", None)
-        for candidate in getattr(router, "routes", ()):
-            match, _ = candidate.matches(scope)
-            if match is not Match.NONE:
-                route = candidate
-                break
     path = getattr(route, "path", None)
-    return path if isinstance(path, str) else None
+    if isinstance(path, str):
+        return path
+    # Refused before routing (406, 415, 429): find the template the path would have hit.
+    app = scope.get("app")
+    if app is None:
+        return None
+    for pattern, template in _templates(app):
+        if pattern.fullmatch(scope["path"]):
+            return template
+    return None
+
+
+def _templates(app: Any) -> list[tuple[re.Pattern[str], str]]:
+    # Built once per app from the public OpenAPI paths; only refusals ever need it.
+    cached: list[tuple[re.Pattern[str], str]] | None = getattr(app.state, "audit_templates", None)
+    if cached is None:
+        try:
+            paths = list(app.openapi().get("paths", {}))
+        except Exception:
+            # A route whose schema cannot be rendered must not break auditing.
+            log.exception("audit: cannot read route templates from the OpenAPI document")
+            paths = []
+        # Literal segments win over parameters (".../accounts/bulk" before ".../{id}").
+        paths.sort(key=lambda p: (p.count("{"), -len(p)))
+        cached = [(re.compile(re.sub(r"\\\{[^/]+?\\\}", "[^/]+", re.escape(p))), p) for p in paths]
+        app.state.audit_templates = cached
+    return cached
