@@ -1,0 +1,95 @@
+"""Pydantic wire models of the account-access consent resource (``OBReadConsent1``).
+
+Field names follow the OB spec's PascalCase so the JSON and the models read the same.
+Resource listings are rendered straight from core-bank records (``wendu.openbanking.wire``)
+to keep the hot paths free of per-field validation.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+
+import orjson
+from pydantic import BaseModel, ConfigDict, Field
+from starlette.responses import Response
+
+from wendu.identity.models import Consent
+from wendu.openbanking.wire import iso
+
+ConsentStatus = Literal["AWAU", "RJCT", "AUTH", "EXPD", "CANC"]
+
+
+class OBJSONResponse(Response):
+    """A JSON response serialised with orjson (bodies are plain dicts of str/int/list)."""
+
+    media_type = "application/json"
+
+    def render(self, content: Any) -> bytes:
+        """Serialise ``content``."""
+        return orjson.dumps(content)
+
+
+class ConsentRequestData(BaseModel):
+    """``OBReadConsent1.Data``: the permissions asked for and their time limits."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    Permissions: list[str] = Field(min_length=1, max_length=50)
+    ExpirationDateTime: datetime | None = None
+    TransactionFromDateTime: datetime | None = None
+    TransactionToDateTime: datetime | None = None
+
+
+class ConsentRequest(BaseModel):
+    """``OBReadConsent1``: the body of ``POST /account-access-consents``."""
+
+    Data: ConsentRequestData
+    Risk: dict[str, Any] = Field(default_factory=dict)
+
+
+class ConsentData(BaseModel):
+    """``OBReadConsentResponse1.Data``."""
+
+    ConsentId: str
+    CreationDateTime: str
+    Status: ConsentStatus
+    StatusUpdateDateTime: str
+    Permissions: list[str]
+    ExpirationDateTime: str | None = None
+    TransactionFromDateTime: str | None = None
+    TransactionToDateTime: str | None = None
+
+
+class ConsentLinks(BaseModel):
+    """``Links`` of a single resource."""
+
+    Self: str
+
+
+class ConsentResponse(BaseModel):
+    """``OBReadConsentResponse1``."""
+
+    Data: ConsentData
+    Risk: dict[str, Any]
+    Links: ConsentLinks
+    Meta: dict[str, Any]
+
+
+def consent_body(consent: Consent, self_url: str) -> dict[str, Any]:
+    """Render a consent as ``OBReadConsentResponse1`` (absent optional fields left out)."""
+    data: dict[str, Any] = {
+        "ConsentId": consent.id,
+        "CreationDateTime": iso(consent.created_at),
+        "Status": consent.status,
+        "StatusUpdateDateTime": iso(consent.status_updated_at),
+        "Permissions": list(consent.permissions),
+    }
+    for key, value in (
+        ("ExpirationDateTime", consent.expires_at),
+        ("TransactionFromDateTime", consent.transaction_from),
+        ("TransactionToDateTime", consent.transaction_to),
+    ):
+        if value is not None:
+            data[key] = iso(value)
+    return {"Data": data, "Risk": {}, "Links": {"Self": self_url}, "Meta": {}}
