@@ -146,7 +146,8 @@ def dispatch_pending(session: Session, *, limit: int = 100) -> int:
                 status="pending",
                 attempts=0,
                 next_attempt_at=now,
-                created_at=now,
+                # Partners poll in the order the events happened.
+                created_at=event.created_at,
             )
         )
     session.flush()
