@@ -27,6 +27,8 @@ class Settings(BaseSettings):
     access_token_ttl_seconds: int = 300
     refresh_token_ttl_seconds: int = 90 * 24 * 3600
     auth_code_ttl_seconds: int = 60
+    # Initial access token for POST /register in production (RFC 7591); unset closes it.
+    registration_access_token: str | None = None
 
     rate_limit_per_minute: int = 600
     rate_limit_burst: int = 100
