@@ -50,7 +50,7 @@ def make_partner(session: Session, name: str = "Test TPP") -> Partner:
     return partner
 
 
-@pytest.fixture()
+@pytest.fixture(scope="session")
 def new_partner(db: Database) -> Callable[..., Partner]:
     """Return a function that creates and commits a partner."""
 
@@ -66,14 +66,14 @@ def bearer(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
 
 
-@pytest.fixture()
+@pytest.fixture(scope="session")
 def keyring(app: FastAPI) -> KeyRing:
     """Return the app's key ring so tokens issued here verify in the app."""
     ring: KeyRing = app.state.keyring
     return ring
 
 
-@pytest.fixture()
+@pytest.fixture(scope="session")
 def client_token(db: Database, settings: Settings, keyring: KeyRing) -> Callable[[Partner], str]:
     """Return a function that issues a client-credentials token for a partner."""
 
@@ -93,7 +93,7 @@ def client_token(db: Database, settings: Settings, keyring: KeyRing) -> Callable
     return issue
 
 
-@pytest.fixture()
+@pytest.fixture(scope="session")
 def grant(db: Database, settings: Settings, keyring: KeyRing) -> Callable[..., Grant]:
     """Return a function that authorises a consent for a customer and issues its token."""
 
@@ -140,7 +140,7 @@ def grant(db: Database, settings: Settings, keyring: KeyRing) -> Callable[..., G
     return authorise
 
 
-@pytest.fixture()
+@pytest.fixture(scope="session")
 def consent_row(db: Database) -> Callable[[str], Consent]:
     """Return a function that reads a fresh copy of a consent row."""
 
