@@ -24,6 +24,7 @@ GROUPS: tuple[tuple[str, str], ...] = (
     ("demo", "wendu.demo.cli"),
     ("audit", "wendu.audit.cli"),
     ("staff", "wendu.identity.staff_cli"),
+    ("events", "wendu.events.cli"),
 )
 
 for _name, _module in GROUPS:

@@ -275,7 +275,7 @@ def attempts_of(db: Database, delivery_id: str) -> list[DeliveryAttempt]:
             session.execute(
                 select(DeliveryAttempt)
                 .where(DeliveryAttempt.delivery_id == delivery_id)
-                .order_by(DeliveryAttempt.attempt, DeliveryAttempt.id)
+                .order_by(DeliveryAttempt.id)
             ).scalars()
         )
 

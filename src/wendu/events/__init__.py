@@ -3,7 +3,7 @@
 Other domains call :func:`publish` inside their own transaction.
 """
 
-from wendu.events.service import Subject, publish
+from wendu.events.service import Subject, ob_subject, publish
 from wendu.events.types import (
     ACCOUNT_ACCESS_CONSENT_LINKED_ACCOUNT_UPDATE,
     CONSENT_AUTHORIZATION_REVOKED,
@@ -15,5 +15,6 @@ __all__ = [
     "CONSENT_AUTHORIZATION_REVOKED",
     "RESOURCE_UPDATE",
     "Subject",
+    "ob_subject",
     "publish",
 ]

@@ -5,12 +5,14 @@ from __future__ import annotations
 import logging
 import signal
 import threading
+from datetime import timedelta
 from types import FrameType
 
 import typer
 
 from wendu.config import get_settings
 from wendu.db import Database, utcnow
+from wendu.events import service
 from wendu.events.models import EventDelivery
 from wendu.events.repository import DeliveryRepository
 from wendu.events.worker import Worker
@@ -58,7 +60,10 @@ def deliveries(
 
 @app.command("redeliver")
 def redeliver(delivery_id: str = typer.Argument(..., help="A dead delivery's id.")) -> None:
-    """Put a dead-lettered delivery back in the queue with a fresh set of attempts."""
+    """Put a dead-lettered delivery back in the queue with a fresh set of attempts.
+
+    Attempt numbers restart at 1; the log keeps every earlier attempt in order.
+    """
     db = Database(get_settings().database_url)
     with db.session() as session:
         delivery = session.get(EventDelivery, delivery_id)
@@ -71,3 +76,15 @@ def redeliver(delivery_id: str = typer.Argument(..., help="A dead delivery's id.
         delivery.completed_at = None
     db.dispose()
     typer.echo(f"{delivery_id} queued again")
+
+
+@app.command("purge")
+def purge(
+    days: int = typer.Option(30, min=1, help="Keep finished work younger than this."),
+) -> None:
+    """Delete finished deliveries, their attempt log and fully delivered events."""
+    db = Database(get_settings().database_url)
+    with db.session() as session:
+        deliveries, events = service.purge(session, older_than=timedelta(days=days))
+    db.dispose()
+    typer.echo(f"deleted {deliveries} deliveries and {events} events")

@@ -5,10 +5,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import delete, exists, func, or_, select
 
 from wendu.events.models import DeliveryAttempt, EventDelivery, EventSubscription, OutboxEvent
 from wendu.kit.repository import Repository
+
+FINAL_STATUSES = ("delivered", "dead", "acked", "rejected")
 
 
 class OutboxRepository(Repository[OutboxEvent]):
@@ -29,6 +31,25 @@ class OutboxRepository(Repository[OutboxEvent]):
             .limit(limit)
             .with_for_update(skip_locked=True)
         )
+
+    def has_undispatched(self) -> bool:
+        """Return True if any event waits to be dispatched (a cheap read, no locks)."""
+        return (
+            self.session.execute(
+                select(OutboxEvent.id).where(OutboxEvent.dispatched_at.is_(None)).limit(1)
+            ).first()
+            is not None
+        )
+
+    def purge_dispatched(self, before: datetime) -> int:
+        """Delete events dispatched before ``before`` that no delivery refers to any more."""
+        result = self.session.execute(
+            delete(OutboxEvent).where(
+                OutboxEvent.dispatched_at < before,
+                ~exists().where(EventDelivery.event_id == OutboxEvent.id),
+            )
+        )
+        return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
     def by_ids(self, event_ids: Sequence[str]) -> dict[str, OutboxEvent]:
         """Return the events ``event_ids`` keyed by id."""
@@ -77,6 +98,22 @@ class DeliveryRepository(Repository[EventDelivery]):
             .order_by(EventDelivery.next_attempt_at, EventDelivery.id)
             .limit(limit)
             .with_for_update(skip_locked=True)
+        )
+
+    def has_due(self, now: datetime) -> bool:
+        """Return True if any push delivery is due (a cheap read, no locks)."""
+        return (
+            self.session.execute(
+                select(EventDelivery.id)
+                .where(
+                    EventDelivery.status == "pending",
+                    EventDelivery.mode == "push",
+                    EventDelivery.next_attempt_at <= now,
+                    or_(EventDelivery.locked_until.is_(None), EventDelivery.locked_until < now),
+                )
+                .limit(1)
+            ).first()
+            is not None
         )
 
     def lock_one(self, delivery_id: str) -> EventDelivery | None:
@@ -131,7 +168,7 @@ class DeliveryRepository(Repository[EventDelivery]):
             self.session.execute(
                 select(DeliveryAttempt)
                 .where(DeliveryAttempt.delivery_id == delivery_id)
-                .order_by(DeliveryAttempt.attempt, DeliveryAttempt.id)
+                .order_by(DeliveryAttempt.id)
             )
             .scalars()
             .all()
@@ -145,3 +182,17 @@ class DeliveryRepository(Repository[EventDelivery]):
             .order_by(EventDelivery.created_at.desc())
             .limit(limit)
         )
+
+    def purge_completed(self, before: datetime) -> int:
+        """Delete finished deliveries (and their attempt log) completed before ``before``."""
+        done = (
+            select(EventDelivery.id)
+            .where(
+                EventDelivery.status.in_(FINAL_STATUSES),
+                EventDelivery.completed_at < before,
+            )
+            .scalar_subquery()
+        )
+        self.session.execute(delete(DeliveryAttempt).where(DeliveryAttempt.delivery_id.in_(done)))
+        result = self.session.execute(delete(EventDelivery).where(EventDelivery.id.in_(done)))
+        return int(result.rowcount or 0)  # type: ignore[attr-defined]

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -17,7 +18,11 @@ from wendu.db import utcnow
 from wendu.errors import bad_request, conflict, unknown_resource
 from wendu.events.callbacks import CallbackRefused, check_syntax, check_url
 from wendu.events.models import EventDelivery, EventSubscription, OutboxEvent
-from wendu.events.repository import OutboxRepository, SubscriptionRepository
+from wendu.events.repository import (
+    DeliveryRepository,
+    OutboxRepository,
+    SubscriptionRepository,
+)
 from wendu.events.types import EVENT_TYPES, OPEN_BANKING_TYPES, RESOURCE_UPDATE
 from wendu.kit.ids import new_id
 
@@ -152,6 +157,27 @@ def dispatch_pending(session: Session, *, limit: int = 100) -> int:
         )
     session.flush()
     return len(events)
+
+
+def purge(session: Session, *, older_than: timedelta) -> tuple[int, int]:
+    """Delete finished deliveries and fully delivered events older than ``older_than``.
+
+    Pending and in-flight work is never touched. Return (deliveries, events) deleted.
+    """
+    before = utcnow() - older_than
+    deliveries = DeliveryRepository(session).purge_completed(before)
+    events = OutboxRepository(session).purge_dispatched(before)
+    session.flush()
+    return deliveries, events
+
+
+def ob_subject(public_url: str, path: str, resource_id: str, resource_type: str) -> Subject:
+    """Return the subject of an OB v4 resource, linked at ``{public_url}/open-banking/v4.0/...``.
+
+    Example: ``ob_subject(url, "pisp/domestic-payments", payment_id, "domestic-payment")``.
+    """
+    link = f"{public_url.rstrip('/')}/open-banking/v4.0/{path.strip('/')}/{resource_id}"
+    return Subject(resource_id, resource_type, (("4.0", link),))
 
 
 @dataclass(frozen=True)

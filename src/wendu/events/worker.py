@@ -28,7 +28,7 @@ from wendu.config import Settings
 from wendu.db import Database, utcnow
 from wendu.events.callbacks import CallbackRefused, check_url, notification_url
 from wendu.events.models import DeliveryAttempt, EventDelivery, EventSubscription, OutboxEvent
-from wendu.events.repository import DeliveryRepository
+from wendu.events.repository import DeliveryRepository, OutboxRepository
 from wendu.events.service import dispatch_pending
 from wendu.events.settings import EventSettings, get_event_settings
 from wendu.events.signing import sign_notification
@@ -111,6 +111,10 @@ class Worker:
 
     def dispatch(self) -> int:
         """Fan out one batch of outbox events; return how many were dispatched."""
+        # Probe with a read first: an idle worker must not take SQLite's write lock.
+        with self.db.session(write=False) as session:
+            if not OutboxRepository(session).has_undispatched():
+                return 0
         with self.db.session() as session:
             return dispatch_pending(session, limit=self.events.batch_size)
 
@@ -121,6 +125,9 @@ class Worker:
         now = utcnow()
         lease_until = now + timedelta(seconds=self.events.lease_seconds)
         claims: list[Claim] = []
+        with self.db.session(write=False) as session:
+            if not DeliveryRepository(session).has_due(now):
+                return claims
         with self.db.session() as session:
             for delivery in DeliveryRepository(session).lock_due(now, limit):
                 claim = self._claim_one(session, delivery, lease_until)
