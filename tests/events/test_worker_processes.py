@@ -191,3 +191,31 @@ def test_two_workers_never_deliver_one_claim_concurrently_on_postgres(
             counts[name] = counts.get(name, 0) + 1
     assert set(counts) == {"machine-0", "machine-1"}  # both shared the load
     assert sum(counts.values()) == len(ids)
+
+
+@pytest.mark.slow
+def test_sigterm_stops_the_worker_after_its_in_flight_delivery(
+    db: Database,
+    settings: Settings,
+    make_partner: Callable[..., ApiPartner],
+    receiver: Receiver,
+    tmp_path: Path,
+) -> None:
+    partner = make_partner()
+    [event_id] = _setup(db, partner, receiver.url, 1)
+    held = threading.Event()
+    receiver.hold = held
+    proc = _start_worker(settings, tmp_path, "--concurrency", "2")
+    try:
+        assert held.wait(60), "the worker never called the receiver"
+        proc.send_signal(signal.SIGTERM)
+        time.sleep(0.3)
+        assert proc.poll() is None  # still finishing the delivery it holds
+        receiver.release.set()
+        _, stderr = proc.communicate(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 0, stderr.decode()[-2000:]
+    [done] = deliveries_of(db, [event_id])
+    assert done.status == "delivered" and done.attempts == 1

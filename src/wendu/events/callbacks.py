@@ -78,29 +78,32 @@ def resolve(host: str, port: int) -> list[str]:
 
 
 def check_url(url: str, *, production: bool) -> ResolvedCallback:
-    """Validate ``url`` and pin it to an address; in production every address must be public.
+    """Validate ``url``; in production, require public addresses and pin the connection to one.
 
-    All resolved addresses are checked (not just the first) so a name with one public and
-    one private record cannot be used to reach the inside.
+    Every resolved address is checked (not just the first), so a name with one public and
+    one private record cannot be used to reach the inside, and the request then goes to the
+    checked address, so a second lookup cannot be answered differently (DNS rebinding).
+    Development and sandbox call the URL as given, to reach local test receivers.
     """
     check_syntax(url, production=production)
     parts = urlsplit(url)
     host = parts.hostname or ""
+    host_header = parts.netloc.rsplit("@", 1)[-1]
+    if not production:
+        return ResolvedCallback(url=url, host_header=host_header, sni_hostname=None)
     port = parts.port or (443 if parts.scheme == "https" else 80)
     addresses = resolve(host, port)
     if not addresses:
         raise CallbackRefused("The CallbackUrl host does not resolve")
-    if production:
-        for address in addresses:
-            if not is_public_address(address):
-                raise CallbackRefused(
-                    "CallbackUrl must not resolve to a private, loopback or link-local address"
-                )
+    for address in addresses:
+        if not is_public_address(address):
+            raise CallbackRefused(
+                "CallbackUrl must not resolve to a private, loopback or link-local address"
+            )
     address = addresses[0]
     literal = f"[{address}]" if ":" in address else address
     netloc = f"{literal}:{parts.port}" if parts.port else literal
     pinned = urlunsplit((parts.scheme, netloc, parts.path, parts.query, ""))
-    host_header = parts.netloc.rsplit("@", 1)[-1]
     return ResolvedCallback(
         url=pinned,
         host_header=host_header,

@@ -199,21 +199,24 @@ class Worker:
     def send(self, claim: Claim) -> Outcome:
         """POST the signed notification to the partner's callback; never raise."""
         started = time.perf_counter()
+        url = notification_url(claim.callback_url)
         try:
             # Resolve and check again now: the name may point elsewhere than at subscribe time.
-            target = check_url(
-                notification_url(claim.callback_url), production=self.settings.is_production
-            )
+            target = check_url(url, production=self.settings.is_production)
             extensions = {"sni_hostname": target.sni_hostname} if target.sni_hostname else {}
+            headers = {
+                "Host": target.host_header,
+                "Content-Type": "application/jwt",
+                "x-fapi-financial-id": self.events.financial_id,
+                "x-fapi-interaction-id": str(uuid.uuid4()),
+            }
+            if target.url != url:
+                # Pinned to an address: never reuse the connection for another host name.
+                headers["Connection"] = "close"
             response = self._client.post(
                 target.url,
                 content=claim.token.encode(),
-                headers={
-                    "Host": target.host_header,
-                    "Content-Type": "application/jwt",
-                    "x-fapi-financial-id": self.events.financial_id,
-                    "x-fapi-interaction-id": str(uuid.uuid4()),
-                },
+                headers=headers,
                 extensions=extensions,
             )
         except CallbackRefused as exc:
