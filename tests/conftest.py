@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from wendu.app import create_app
 from wendu.config import Settings
 from wendu.db import Database, normalise_url
+from wendu.demo.seed import SeedReport, seed_bank
 from wendu.migrate import upgrade
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
@@ -73,6 +74,12 @@ def db(settings: Settings) -> Iterator[Database]:
     database = Database(settings.database_url)
     yield database
     database.dispose()
+
+
+@pytest.fixture(scope="session")
+def bank(db: Database) -> SeedReport:
+    """Seed a small deterministic sandbox bank (30 customers, seed 7) into the test database."""
+    return seed_bank(db, customers=30, seed=7)
 
 
 @pytest.fixture()

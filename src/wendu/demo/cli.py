@@ -1,7 +1,143 @@
-"""CLI group: The synthetic sandbox bank."""
+"""CLI group: the synthetic sandbox bank — ``wendu demo`` (upgrade, seed, serve) and ``seed``."""
 
 from __future__ import annotations
 
+import json
+from datetime import date
+
 import typer
 
-app = typer.Typer(help="The synthetic sandbox bank.", no_args_is_help=True)
+from wendu.config import Settings, get_settings
+from wendu.db import Database
+from wendu.demo.seed import SeedReport, bank_is_empty, seed_bank, wipe_database
+
+app = typer.Typer(help="The synthetic sandbox bank.", invoke_without_command=True)
+
+
+def _sandbox_settings() -> Settings:
+    settings = get_settings()
+    if settings.is_production:
+        typer.echo("error: the sandbox bank is refused when WENDU_ENV=production", err=True)
+        raise typer.Exit(code=2)
+    return settings
+
+
+def _seed(
+    settings: Settings,
+    *,
+    customers: int,
+    seed: int,
+    months: int,
+    end: date | None,
+    reset: bool,
+    progress: bool,
+) -> SeedReport | None:
+    """Upgrade the schema and seed; return None when the bank already has customers."""
+    from wendu.migrate import upgrade
+
+    if reset:
+        wipe_database(settings.database_url)
+    upgrade(settings.database_url)
+    db = Database(settings.database_url)
+    try:
+        if not bank_is_empty(db):
+            return None
+        return seed_bank(
+            db, customers=customers, seed=seed, months=months, end=end, progress=progress
+        )
+    finally:
+        db.dispose()
+
+
+def _parse_end(value: str | None) -> date | None:
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError as exc:
+        raise typer.BadParameter("use YYYY-MM-DD", param_hint="--end") from exc
+
+
+@app.callback()
+def demo(
+    ctx: typer.Context,
+    customers: int = typer.Option(2000, min=1, max=200_000, help="Customers to seed."),
+    seed: int = typer.Option(42, help="Random seed: the same seed gives the same bank."),
+    host: str = typer.Option("127.0.0.1", help="Interface to listen on."),
+    port: int = typer.Option(8000, help="TCP port."),
+) -> None:
+    """Upgrade the database, seed the sandbox bank if it is empty, print a tour and serve."""
+    if ctx.invoked_subcommand is not None:
+        return
+    settings = _sandbox_settings()
+    report = _seed(
+        settings,
+        customers=customers,
+        seed=seed,
+        months=12,
+        end=None,
+        reset=False,
+        progress=True,
+    )
+    if report is None:
+        typer.echo("The sandbox bank already has customers; serving it as it is.")
+    else:
+        typer.echo(
+            f"Seeded {report.customers:,} customers, {report.transactions:,} transactions "
+            f"in {report.seconds:.1f} s."
+        )
+    from wendu.demo.showcase import ensure_demo_access, tour
+
+    base = f"http://{'127.0.0.1' if host in ('0.0.0.0', '::') else host}:{port}"
+    db = Database(settings.database_url)
+    try:
+        access = ensure_demo_access(db, base)
+    finally:
+        db.dispose()
+    typer.echo(tour(access, base))
+    from wendu.cli import serve  # the same server ``wendu serve`` runs
+
+    serve(host=host, port=port, workers=1)
+
+
+@app.command("seed")
+def seed_command(
+    customers: int = typer.Option(2000, min=1, max=200_000, help="Customers to create."),
+    seed: int = typer.Option(42, help="Random seed: the same seed gives the same bank."),
+    months: int = typer.Option(12, min=1, max=60, help="Months of activity."),
+    end: str | None = typer.Option(
+        None, help="Last day of activity, YYYY-MM-DD (default: a fixed date, 2026-11-28)."
+    ),
+    reset: bool = typer.Option(
+        False, "--reset", help="Drop every table and rebuild the schema first (all data is lost)."
+    ),
+    progress: bool = typer.Option(True, "--progress/--no-progress", help="Show a progress bar."),
+    as_json: bool = typer.Option(False, "--json", help="Print the report as JSON."),
+) -> None:
+    """Generate a deterministic sandbox bank: customers, accounts, cards and activity."""
+    settings = _sandbox_settings()
+    report = _seed(
+        settings,
+        customers=customers,
+        seed=seed,
+        months=months,
+        end=_parse_end(end),
+        reset=reset,
+        progress=progress and not as_json,
+    )
+    if report is None:
+        typer.echo(
+            "error: the bank already has customers; pass --reset to rebuild it from scratch",
+            err=True,
+        )
+        raise typer.Exit(code=2)
+    if as_json:
+        typer.echo(json.dumps(report.as_dict(), ensure_ascii=False))
+        return
+    typer.echo(
+        f"Seeded {report.customers:,} customers, {report.accounts:,} accounts, "
+        f"{report.transactions:,} transactions ({report.postings:,} postings) "
+        f"from {report.start} to {report.end} in {report.seconds:.1f} s.\n"
+        f"Sign in as {report.demo_username} / {report.demo_password} "
+        f"(every sandbox customer shares this password)."
+    )
