@@ -8,14 +8,14 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from identity.flow import Flow, World
+from identity.flow import Flow, World, new_browser
 from wendu.db import Database
 
 
 @pytest.fixture()
 def browser(app: FastAPI) -> Iterator[TestClient]:
     """Return a client with its own cookie jar, like a fresh browser."""
-    client = TestClient(app, follow_redirects=False)
+    client = new_browser(app)
     yield client
     client.close()
 

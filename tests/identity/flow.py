@@ -9,6 +9,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from fastapi.testclient import TestClient
 from httpx import Response
+from starlette.types import ASGIApp
 
 from factories import make_account, make_customer
 from wendu.db import Database
@@ -52,6 +53,16 @@ class Authorised:
     pkce: PkcePair
     location: str
     tokens: dict[str, object] = field(default_factory=dict)
+
+
+def new_browser(app: ASGIApp) -> TestClient:
+    """Return a client with its own cookie jar and its own address, like another device.
+
+    The platform limits unauthenticated OAuth traffic per client IP, so each simulated
+    device gets a distinct address instead of all tests sharing one bucket.
+    """
+    address = f"10.{secrets.randbelow(256)}.{secrets.randbelow(256)}.{secrets.randbelow(254) + 1}"
+    return TestClient(app, follow_redirects=False, client=(address, 50000))
 
 
 def hidden(html: str, name: str) -> str:
@@ -126,7 +137,7 @@ class Flow:
                 "password": world.password,
                 "csrf_token": hidden(page.text, "csrf_token"),
                 "req": hidden(page.text, "req"),
-                "lang": "en",
+                "lang": hidden(page.text, "lang"),
             },
         )
 

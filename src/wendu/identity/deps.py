@@ -14,7 +14,7 @@ from wendu.ratelimit import RateLimiter
 from wendu.web import record_rate_limit
 
 
-def bearer_token(request: Request) -> str:
+async def bearer_token(request: Request) -> str:
     """Return the bearer token from the Authorization header; refuse tokens in the URL."""
     if "access_token" in request.query_params:
         raise bad_request(
@@ -25,6 +25,10 @@ def bearer_token(request: Request) -> str:
     if scheme.lower() != "bearer" or not token.strip():
         raise unauthorized()
     return token.strip()
+
+
+# Only get_access does I/O; the others are ``async def`` so FastAPI does not hand them to a
+# worker thread (a hop that costs more than their work).
 
 
 def get_access(
@@ -56,14 +60,14 @@ def get_access(
     return ctx
 
 
-def get_customer_access(ctx: Annotated[AccessContext, Depends(get_access)]) -> AccessContext:
+async def get_customer_access(ctx: Annotated[AccessContext, Depends(get_access)]) -> AccessContext:
     """Require a token the customer authorised (not a client-credentials token)."""
     if not ctx.is_customer_token or ctx.consent_id is None:
         raise forbidden("This resource needs a token authorised by the customer", code="U014")
     return ctx
 
 
-def get_client_access(ctx: Annotated[AccessContext, Depends(get_access)]) -> AccessContext:
+async def get_client_access(ctx: Annotated[AccessContext, Depends(get_access)]) -> AccessContext:
     """Require a client-credentials token (used to create consents)."""
     if ctx.grant_type != "client_credentials":
         raise forbidden("This resource needs a client-credentials token", code="U014")

@@ -11,7 +11,11 @@ from wendu.config import Settings, get_settings
 from wendu.db import Database
 from wendu.errors import WenduError
 from wendu.identity.keys import KeyRing
-from wendu.identity.sandbox import list_customers, sandbox_account_consent
+from wendu.identity.sandbox import (
+    list_customers,
+    sandbox_account_consent,
+    sandbox_existing_consent,
+)
 
 app = typer.Typer(
     help="Sandbox automation: customers and ready-made consents (refused in production).",
@@ -60,7 +64,12 @@ def consent(
     client_id: str = typer.Option(..., "--client-id", help="The partner's client_id."),
     customer: str = typer.Option(..., "--customer", help="The customer id who authorises."),
     permissions: str = typer.Option(
-        ..., "--permissions", help="Comma-separated OB permission codes, e.g. ReadAccountsBasic."
+        "", "--permissions", help="Comma-separated OB permission codes, e.g. ReadAccountsBasic."
+    ),
+    payment_consent: str | None = typer.Option(
+        None,
+        "--payment-consent",
+        help="Authorise this existing consent (payment or funds confirmation) instead.",
     ),
     accounts: str = typer.Option(
         "all", "--accounts", help="'all' or comma-separated account ids of the customer."
@@ -74,15 +83,26 @@ def consent(
     db = Database(settings.database_url)
     try:
         with db.session() as session:
-            result = sandbox_account_consent(
-                session,
-                KeyRing(),
-                settings,
-                client_id=client_id,
-                customer_id=customer,
-                permissions=codes,
-                account_ids=chosen,
-            )
+            if payment_consent:
+                result = sandbox_existing_consent(
+                    session,
+                    KeyRing(),
+                    settings,
+                    client_id=client_id,
+                    customer_id=customer,
+                    consent_id=payment_consent,
+                    account_ids=chosen,
+                )
+            else:
+                result = sandbox_account_consent(
+                    session,
+                    KeyRing(),
+                    settings,
+                    client_id=client_id,
+                    customer_id=customer,
+                    permissions=codes,
+                    account_ids=chosen,
+                )
     except WenduError as err:
         raise _fail(err) from err
     finally:

@@ -8,8 +8,13 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+import threading
+import time
+from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
+from weakref import WeakKeyDictionary
 
 import jwt
 from sqlalchemy import select
@@ -107,10 +112,48 @@ def issue_access_token(
     return IssuedToken(token, ttl, jti)
 
 
-def verify_access_token(
-    session: Session, keyring: KeyRing, settings: Settings, token: str
-) -> AccessContext:
-    """Return the verified context of ``token`` or raise a 401 ``WenduError``."""
+class _VerifiedClaims:
+    """Claims of tokens whose signature already verified, keyed by the token's SHA-256.
+
+    Verifying an ES256 signature costs more than the rest of a request's authentication;
+    a partner sends the same token for minutes. Only the signature check is cached: expiry
+    is checked on every use and the token, partner and consent rows are read every time,
+    so revocation still takes effect at once. Tokens are never kept, only their digests.
+    """
+
+    def __init__(self, size: int = 10_000) -> None:
+        self._claims: OrderedDict[bytes, dict[str, Any]] = OrderedDict()
+        self._size = size
+        self._lock = threading.Lock()
+
+    def get(self, digest: bytes) -> dict[str, Any] | None:
+        with self._lock:
+            claims = self._claims.get(digest)
+            if claims is not None:
+                self._claims.move_to_end(digest)
+            return claims
+
+    def put(self, digest: bytes, claims: dict[str, Any]) -> None:
+        with self._lock:
+            self._claims[digest] = claims
+            while len(self._claims) > self._size:
+                self._claims.popitem(last=False)
+
+
+# One cache per key ring (an app), so one app's verdict never stands in for another's keys.
+_verified: WeakKeyDictionary[KeyRing, _VerifiedClaims] = WeakKeyDictionary()
+
+
+def _decode(session: Session, keyring: KeyRing, settings: Settings, token: str) -> dict[str, Any]:
+    cache = _verified.get(keyring)
+    if cache is None:
+        cache = _verified.setdefault(keyring, _VerifiedClaims())
+    digest = hashlib.sha256(f"{settings.public_url} {token}".encode()).digest()
+    claims = cache.get(digest)
+    if claims is not None:
+        if claims["exp"] <= time.time():  # PyJWT's rule: expired once now >= exp
+            raise unauthorized("The access token has expired")
+        return claims
     try:
         header = jwt.get_unverified_header(token)
     except jwt.PyJWTError as exc:
@@ -133,7 +176,15 @@ def verify_access_token(
         raise unauthorized("The access token has expired") from exc
     except jwt.PyJWTError as exc:
         raise unauthorized("The access token is not valid") from exc
+    cache.put(digest, claims)
+    return claims
 
+
+def verify_access_token(
+    session: Session, keyring: KeyRing, settings: Settings, token: str
+) -> AccessContext:
+    """Return the verified context of ``token`` or raise a 401 ``WenduError``."""
+    claims = _decode(session, keyring, settings, token)
     row = session.execute(
         select(OAuthToken, Partner, Consent)
         .join(Partner, Partner.id == OAuthToken.partner_id)
