@@ -7,9 +7,10 @@ every statement's shape is fixed so SQLAlchemy's compiled-statement cache serves
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, case, func, select
+from sqlalchemy import ColumnElement, Integer, Select, bindparam, case, func, select
 from sqlalchemy.orm import Session
 
 from wendu.ledger.models import (
@@ -38,20 +39,6 @@ ACCOUNT_COLUMNS = (
     Account.product_id,
     Account.balance_minor,
     Account.overdraft_limit_minor,
-)
-TRANSACTION_COLUMNS = (
-    Posting.id,
-    Posting.account_id,
-    Posting.amount_minor,
-    Posting.currency,
-    Posting.booked_at,
-    LedgerTransaction.value_at,
-    LedgerTransaction.kind,
-    LedgerTransaction.description,
-    LedgerTransaction.reference,
-    LedgerTransaction.status,
-    Merchant.name,
-    Merchant.mcc,
 )
 BENEFICIARY_COLUMNS = (
     Beneficiary.id,
@@ -100,7 +87,6 @@ PARTY_COLUMNS = (
     Customer.country,
     Customer.city,
 )
-CARD_COLUMNS = (Card.id, Card.account_id, Card.pan, Card.brand, Card.kind, Card.status)
 
 
 def _in(column: Any, values: Sequence[str]) -> ColumnElement[bool]:
@@ -110,17 +96,112 @@ def _in(column: Any, values: Sequence[str]) -> ColumnElement[bool]:
     return column.in_(list(values))
 
 
-def _posting_filters(query: TransactionQuery) -> list[ColumnElement[bool]]:
-    filters = [_in(Posting.account_id, query.account_ids)]
-    if query.booked_from is not None:
-        filters.append(Posting.booked_at >= query.booked_from)
-    if query.booked_to is not None:
-        filters.append(Posting.booked_at <= query.booked_to)
-    if not query.credits:
-        filters.append(Posting.amount_minor < 0)
-    if not query.debits:
-        filters.append(Posting.amount_minor >= 0)
+POSTINGS = Posting.__table__
+TRANSACTIONS = LedgerTransaction.__table__
+MERCHANTS = Merchant.__table__
+CARDS = Card.__table__
+
+
+def _posting_filters(
+    many: bool, has_from: bool, has_to: bool, credits: bool, debits: bool
+) -> list[ColumnElement[bool]]:
+    p = POSTINGS.c
+    filters: list[ColumnElement[bool]] = [
+        p.account_id.in_(bindparam("account_ids", expanding=True))
+        if many
+        else p.account_id == bindparam("account_id")
+    ]
+    if has_from:
+        filters.append(p.booked_at >= bindparam("booked_from"))
+    if has_to:
+        filters.append(p.booked_at <= bindparam("booked_to"))
+    if not credits:
+        filters.append(p.amount_minor < 0)
+    if not debits:
+        filters.append(p.amount_minor >= 0)
     return filters
+
+
+# Statements are built once per filter shape and reused: building and cache-keying a
+# select costs more than running it on an indexed page.
+@lru_cache(maxsize=64)
+def _page_statement(
+    many: bool, has_from: bool, has_to: bool, credits: bool, debits: bool
+) -> Select[Any]:
+    p, t, m = POSTINGS.c, TRANSACTIONS.c, MERCHANTS.c
+    return (
+        select(
+            p.id,
+            p.account_id,
+            p.amount_minor,
+            p.currency,
+            p.booked_at,
+            t.value_at,
+            t.kind,
+            t.description,
+            t.reference,
+            t.status,
+            m.name,
+            m.mcc,
+        )
+        .select_from(
+            POSTINGS.join(TRANSACTIONS, t.id == p.transaction_id).outerjoin(
+                MERCHANTS, m.id == t.merchant_id
+            )
+        )
+        .where(*_posting_filters(many, has_from, has_to, credits, debits))
+        .order_by(p.booked_at.desc(), p.id.desc())
+        .limit(bindparam("limit", type_=Integer()))
+        .offset(bindparam("offset", type_=Integer()))
+    )
+
+
+@lru_cache(maxsize=64)
+def _summary_statement(
+    many: bool, has_from: bool, has_to: bool, credits: bool, debits: bool
+) -> Any:
+    p = POSTINGS.c
+    return select(func.count(), func.min(p.booked_at), func.max(p.booked_at)).where(
+        *_posting_filters(many, has_from, has_to, credits, debits)
+    )
+
+
+@lru_cache(maxsize=2)
+def _cards_statement(many: bool) -> Select[Any]:
+    c = CARDS.c
+    where = (
+        c.account_id.in_(bindparam("account_ids", expanding=True))
+        if many
+        else c.account_id == bindparam("account_id")
+    )
+    active_first = case((c.status == "active", 0), else_=1)
+    return (
+        select(c.id, c.account_id, c.pan, c.brand, c.kind, c.status)
+        .where(where)
+        .order_by(c.account_id, active_first, c.id)
+    )
+
+
+def _shape(query: TransactionQuery) -> tuple[bool, bool, bool, bool, bool]:
+    return (
+        len(query.account_ids) != 1,
+        query.booked_from is not None,
+        query.booked_to is not None,
+        query.credits,
+        query.debits,
+    )
+
+
+def _params(query: TransactionQuery) -> dict[str, Any]:
+    ids = list(query.account_ids)
+    return {
+        "account_id": ids[0] if len(ids) == 1 else None,
+        "account_ids": ids,
+        "booked_from": query.booked_from,
+        "booked_to": query.booked_to,
+        "limit": query.limit,
+        "offset": query.offset,
+    }
 
 
 class LedgerReadRepository:
@@ -130,7 +211,7 @@ class LedgerReadRepository:
         self.session = session
 
     def _rows(self, statement: Select[Any] | Any) -> Sequence[Any]:
-        return self.session.execute(statement).all()
+        return self.session.connection().execute(statement).all()
 
     def accounts(self, customer_id: str, account_ids: Sequence[str]) -> Sequence[Any]:
         """Return the customer's account rows among ``account_ids``."""
@@ -152,23 +233,21 @@ class LedgerReadRepository:
 
     def transactions(self, query: TransactionQuery) -> Sequence[Any]:
         """Return one page of posting rows joined to their transaction, newest first."""
-        return self._rows(
-            select(*TRANSACTION_COLUMNS)
-            .join(LedgerTransaction, LedgerTransaction.id == Posting.transaction_id)
-            .outerjoin(Merchant, Merchant.id == LedgerTransaction.merchant_id)
-            .where(*_posting_filters(query))
-            .order_by(Posting.booked_at.desc(), Posting.id.desc())
-            .limit(query.limit)
-            .offset(query.offset)
+        if not query.account_ids:
+            return []
+        return (
+            self.session.connection().execute(_page_statement(*_shape(query)), _params(query)).all()
         )
 
     def transaction_summary(self, query: TransactionQuery) -> Any:
         """Return ``(count, min booked_at, max booked_at)`` over the query's postings."""
-        return self.session.execute(
-            select(func.count(), func.min(Posting.booked_at), func.max(Posting.booked_at)).where(
-                *_posting_filters(query)
-            )
-        ).one()
+        if not query.account_ids:
+            return (0, None, None)
+        return (
+            self.session.connection()
+            .execute(_summary_statement(*_shape(query)), _params(query))
+            .one()
+        )
 
     def beneficiaries(self, account_ids: Sequence[str]) -> Sequence[Any]:
         """Return the payee rows of the accounts."""
@@ -205,17 +284,16 @@ class LedgerReadRepository:
 
     def party(self, customer_id: str) -> Any:
         """Return the customer's party row."""
-        return self.session.execute(
-            select(*PARTY_COLUMNS).where(Customer.id == customer_id)
-        ).one_or_none()
+        return (
+            self.session.connection()
+            .execute(select(*PARTY_COLUMNS).where(Customer.id == customer_id))
+            .one_or_none()
+        )
 
     def cards(self, account_ids: Sequence[str]) -> Sequence[Any]:
         """Return the card rows of the accounts, active cards first."""
         if not account_ids:
             return []
-        active_first = case((Card.status == "active", 0), else_=1)
-        return self._rows(
-            select(*CARD_COLUMNS)
-            .where(and_(_in(Card.account_id, account_ids)))
-            .order_by(Card.account_id, active_first, Card.id)
-        )
+        ids = list(account_ids)
+        params = {"account_id": ids[0], "account_ids": ids}
+        return self.session.connection().execute(_cards_statement(len(ids) != 1), params).all()

@@ -41,14 +41,14 @@ def _accepts_json(accept: str) -> bool:
     return False
 
 
-def require_json_accept(request: Request) -> None:
+async def require_json_accept(request: Request) -> None:
     """Refuse (406) a request whose ``Accept`` header rules out JSON."""
     accept = request.headers.get("accept")
     if accept and accept.strip() and not _accepts_json(accept):
         raise _media_error(406, "Only application/json responses are available")
 
 
-def require_json_body(request: Request) -> None:
+async def require_json_body(request: Request) -> None:
     """Refuse (415) a request body that is not declared as JSON."""
     content_type = request.headers.get("content-type", "")
     media = content_type.split(";", 1)[0].strip().lower()
@@ -56,7 +56,7 @@ def require_json_body(request: Request) -> None:
         raise _media_error(415, "The request body must be application/json")
 
 
-def get_core_bank(request: Request, session: SessionDep) -> CoreBank:
+async def get_core_bank(request: Request, session: SessionDep) -> CoreBank:
     """Return the core bank for this request: a configured adapter or the sandbox ledger."""
     factory: Callable[..., CoreBank] | None = getattr(request.app.state, "core_bank", None)
     return factory(session) if factory is not None else SandboxCoreBank(session)
@@ -93,7 +93,8 @@ class ConsentScope:
     def __init__(self, *codes: str) -> None:
         self.codes = frozenset(codes)
 
-    def __call__(self, access: CustomerAccess, session: SessionDep) -> Scope:
+    # Async on purpose: nothing here blocks, and a sync dependency costs a thread hop.
+    async def __call__(self, access: CustomerAccess, session: SessionDep) -> Scope:
         """Return the request's scope or raise 403 U007 when the consent lacks the permission."""
         if access.consent_kind != ACCOUNT_ACCESS or access.consent_id is None:
             raise forbidden("The token is not bound to an account-access consent", code="U007")
@@ -101,7 +102,7 @@ class ConsentScope:
             raise forbidden(
                 f"The consent does not grant {' or '.join(sorted(self.codes))}", code="U007"
             )
-        # verify_access_token loaded this row into the session, so this is not a query.
+        # verify_access_token loaded this row into the session: an identity-map hit, no I/O.
         consent = session.get(Consent, access.consent_id)
         assert access.customer_id is not None
         return Scope(

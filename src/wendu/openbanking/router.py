@@ -9,7 +9,8 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Depends, Path, Query, Request, Response
 
-from wendu.deps import SessionDep, SettingsDep
+from wendu.config import Settings
+from wendu.deps import SessionDep
 from wendu.identity.deps import ClientAccess
 from wendu.openbanking import ais
 from wendu.openbanking.consents import (
@@ -64,17 +65,22 @@ FromStatement = Annotated[str | None, Query(alias="fromStatementDateTime")]
 ToStatement = Annotated[str | None, Query(alias="toStatementDateTime")]
 
 
-def _url(request: Request, settings: SettingsDep) -> str:
+def _public_url(request: Request) -> str:
+    settings: Settings = request.app.state.settings
+    return settings.public_url.rstrip("/")
+
+
+async def _url(request: Request) -> str:
     """Return the absolute URL of this request (with its query) for ``Links.Self``."""
-    base = settings.public_url.rstrip("/") + request.url.path
+    base = _public_url(request) + request.url.path
     return f"{base}?{request.url.query}" if request.url.query else base
 
 
 SelfUrl = Annotated[str, Depends(_url)]
 
 
-def _base(settings: SettingsDep) -> str:
-    return settings.public_url.rstrip("/") + PREFIX
+async def _base(request: Request) -> str:
+    return _public_url(request) + PREFIX
 
 
 BaseUrl = Annotated[str, Depends(_base)]
@@ -182,9 +188,9 @@ def get_balances(scope: BalancesScope, bank: CoreBankDep, url: SelfUrl) -> OBJSO
 # --- transactions -------------------------------------------------------------------------
 
 
-def _page(request: Request, settings: SettingsDep, page: Page = 1) -> PageRequest:
+async def _page(request: Request, page: Page = 1) -> PageRequest:
     return PageRequest(
-        url=settings.public_url.rstrip("/") + request.url.path,
+        url=_public_url(request) + request.url.path,
         params=dict(request.query_params),
         page=page,
     )
