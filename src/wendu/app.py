@@ -21,6 +21,8 @@ ROUTER_MODULES: tuple[str, ...] = (
     "wendu.identity.router",
     "wendu.identity.pages",
     "wendu.openbanking.router",
+    "wendu.openbanking.pisp.router",
+    "wendu.openbanking.cbpii.router",
     "wendu.console.router",
     "wendu.events.router",
 )

@@ -9,7 +9,8 @@ import wendu.audit.models
 import wendu.events.models
 import wendu.helpdesk.models
 import wendu.identity.models
-import wendu.ledger.models  # noqa: F401
+import wendu.ledger.models
+import wendu.openbanking.pisp.models  # noqa: F401
 from wendu.db import Base
 
 metadata = Base.metadata

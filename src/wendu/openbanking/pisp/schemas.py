@@ -1,0 +1,158 @@
+"""Pydantic wire models of the domestic payment requests (``OBWriteDomesticConsent4``,
+``OBWriteDomestic2``) and the parsing that turns a raw body into one, with OB errors.
+
+Only fields wendu interprets are typed closely; the rest keep the spec's shape limits so
+that what is stored and echoed back stays valid against the spec.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal, TypeVar
+
+import orjson
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from wendu.errors import ErrorItem, WenduError, bad_request
+
+AMOUNT_PATTERN = r"^\d{1,13}$|^\d{1,13}\.\d{1,5}$"
+CURRENCY_PATTERN = r"^[A-Z]{3,3}$"
+ACCOUNT_SCHEMES = frozenset(
+    {
+        "UK.OBIE.BBAN",
+        "UK.OBIE.IBAN",
+        "UK.OBIE.PAN",
+        "UK.OBIE.Paym",
+        "UK.OBIE.SortCodeAccountNumber",
+        "UK.OBIE.Wallet",
+    }
+)
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class OBAmount(_Strict):
+    """``OBActiveOrHistoricCurrencyAndAmount``."""
+
+    Amount: str = Field(pattern=AMOUNT_PATTERN)
+    Currency: str = Field(pattern=CURRENCY_PATTERN)
+
+
+class OBDebtorAccount(_Strict):
+    """``OBCashAccountDebtor4`` as sent in an initiation."""
+
+    SchemeName: str = Field(min_length=1, max_length=40)
+    Identification: str = Field(min_length=1, max_length=256)
+    Name: str | None = Field(default=None, min_length=1, max_length=350)
+    SecondaryIdentification: str | None = Field(default=None, min_length=1, max_length=34)
+
+
+class OBCreditorAccount(_Strict):
+    """``OBCashAccountCreditor3``."""
+
+    SchemeName: str = Field(min_length=1, max_length=40)
+    Identification: str = Field(min_length=1, max_length=256)
+    Name: str = Field(min_length=1, max_length=350)
+    SecondaryIdentification: str | None = Field(default=None, min_length=1, max_length=34)
+
+
+class Remittance(_Strict):
+    """``OBRemittanceInformation2`` (unstructured lines only)."""
+
+    Unstructured: list[str] | None = Field(default=None, max_length=10)
+
+
+class OBInitiation(_Strict):
+    """The payment order itself (``OBWriteDomestic2.Data.Initiation``)."""
+
+    InstructionIdentification: str = Field(min_length=1, max_length=35)
+    EndToEndIdentification: str = Field(min_length=1, max_length=35)
+    LocalInstrument: str | None = Field(default=None, min_length=1, max_length=50)
+    InstructedAmount: OBAmount
+    DebtorAccount: OBDebtorAccount | None = None
+    CreditorAccount: OBCreditorAccount
+    RemittanceInformation: Remittance | None = None
+    SupplementaryData: dict[str, Any] | None = None
+
+
+class OBAuthorisation(_Strict):
+    """``Data.Authorisation`` of a consent."""
+
+    AuthorisationType: Literal["Any", "Single"]
+    CompletionDateTime: datetime | None = None
+
+
+class OBRisk(_Strict):
+    """``OBRisk1`` (delivery address omitted)."""
+
+    PaymentContextCode: (
+        Literal[
+            "BillingGoodsAndServicesInAdvance",
+            "BillingGoodsAndServicesInArrears",
+            "EcommerceMerchantInitiatedPayment",
+            "FaceToFacePointOfSale",
+            "TransferToSelf",
+            "TransferToThirdParty",
+        ]
+        | None
+    ) = None
+    MerchantCategoryCode: str | None = Field(default=None, min_length=3, max_length=4)
+    MerchantCustomerIdentification: str | None = Field(default=None, min_length=1, max_length=70)
+    ContractPresentIndicator: bool | None = None
+    BeneficiaryPrepopulatedIndicator: bool | None = None
+
+
+class ConsentData(_Strict):
+    """``OBWriteDomesticConsent4.Data``."""
+
+    ReadRefundAccount: Literal["No", "Yes"] | None = None
+    Initiation: OBInitiation
+    Authorisation: OBAuthorisation | None = None
+
+
+class ConsentRequest(_Strict):
+    """``OBWriteDomesticConsent4``: the body of ``POST /domestic-payment-consents``."""
+
+    Data: ConsentData
+    Risk: OBRisk
+
+
+class PaymentData(_Strict):
+    """``OBWriteDomestic2.Data``."""
+
+    ConsentId: str = Field(min_length=1, max_length=128)
+    Initiation: OBInitiation
+
+
+class PaymentRequest(_Strict):
+    """``OBWriteDomestic2``: the body of ``POST /domestic-payments``."""
+
+    Data: PaymentData
+    Risk: OBRisk
+
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def parse_body(raw: bytes, model: type[M]) -> M:
+    """Parse ``raw`` JSON into ``model`` or raise 400 with one OB error item per problem."""
+    try:
+        payload = orjson.loads(raw)
+    except orjson.JSONDecodeError as exc:
+        raise bad_request("The request body is not valid JSON") from exc
+    try:
+        return model.model_validate(payload)
+    except ValidationError as exc:
+        items = []
+        for err in exc.errors()[:20]:
+            path = ".".join(str(p) for p in err["loc"])
+            code = "U001" if err["type"] == "missing" else "U002"
+            items.append(ErrorItem(code, str(err["msg"]), path or None))
+        raise WenduError(400, items) from exc
+
+
+def dump(model: BaseModel) -> dict[str, Any]:
+    """Return the wire form of ``model`` without absent optional fields."""
+    return model.model_dump(mode="json", exclude_none=True)

@@ -1,0 +1,338 @@
+"""Domestic payment consents and payments: the rules, and the money movement.
+
+A payment is one database transaction: the payment row, the double-entry ledger transfer
+(``wendu.ledger.postings.transfer`` with the payment id as its ``external_ref``), the consent
+becoming consumed and the idempotency record all commit together or not at all. Services
+flush; the request's session commits once.
+"""
+
+from __future__ import annotations
+
+import secrets
+from datetime import UTC, date, timedelta
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from wendu.db import utcnow
+from wendu.errors import bad_request, forbidden, unknown_resource
+from wendu.identity.models import Consent
+from wendu.identity.tokens import AccessContext
+from wendu.kit.ids import new_id
+from wendu.kit.money import to_minor
+from wendu.ledger.models import Account
+from wendu.ledger.postings import InsufficientFunds, transfer
+from wendu.openbanking.pisp.models import Payment
+from wendu.openbanking.pisp.schemas import (
+    ACCOUNT_SCHEMES,
+    ConsentRequest,
+    OBInitiation,
+    PaymentRequest,
+    dump,
+)
+
+DOMESTIC_PAYMENT = "domestic-payment"
+CONSENT_TTL = timedelta(hours=24)
+# ISO 20022 ExternalStatusReason1Code for "insufficient funds".
+INSUFFICIENT_FUNDS_REASON = "AM04"
+
+
+def new_consent_id() -> str:
+    """Return an unguessable domestic payment consent id such as ``pdc-3f9c…``."""
+    return f"pdc-{secrets.token_hex(16)}"
+
+
+def require_scope(access: AccessContext, scope: str) -> None:
+    """Refuse (403 U015) a token that does not carry ``scope``."""
+    if scope not in access.scope:
+        raise forbidden(f"The token does not carry the {scope} scope")
+
+
+def amount_minor(initiation: OBInitiation) -> int:
+    """Return the instructed amount in minor units, refusing zero and excess precision."""
+    amount = initiation.InstructedAmount
+    try:
+        minor = to_minor(amount.Amount, amount.Currency)
+    except ValueError as exc:
+        raise bad_request(str(exc), path="Data.Initiation.InstructedAmount.Amount") from exc
+    if minor <= 0:
+        raise bad_request(
+            "The amount must be greater than zero", path="Data.Initiation.InstructedAmount.Amount"
+        )
+    return minor
+
+
+def _check_initiation(session: Session, initiation: OBInitiation) -> None:
+    amount_minor(initiation)
+    for path, named in (
+        ("Data.Initiation.CreditorAccount", initiation.CreditorAccount),
+        ("Data.Initiation.DebtorAccount", initiation.DebtorAccount),
+    ):
+        if named is not None and named.SchemeName not in ACCOUNT_SCHEMES:
+            raise bad_request("The account scheme is not supported", path=f"{path}.SchemeName")
+    debtor = initiation.DebtorAccount
+    if debtor is not None:
+        account = _account_by_identification(session, debtor.Identification)
+        if account is None or account.kind == "internal":
+            raise unknown_resource("debtor account")
+        if account.currency != initiation.InstructedAmount.Currency:
+            raise bad_request(
+                "The currency does not match the debtor account's currency",
+                path="Data.Initiation.InstructedAmount.Currency",
+            )
+
+
+def _account_by_identification(session: Session, identification: str) -> Account | None:
+    return session.execute(
+        select(Account).where(Account.identification == identification)
+    ).scalar_one_or_none()
+
+
+def create_payment_consent(session: Session, *, partner_id: str, body: ConsentRequest) -> Consent:
+    """Validate a domestic payment consent request and store it awaiting authorisation."""
+    _check_initiation(session, body.Data.Initiation)
+    now = utcnow()
+    expires_at = now + CONSENT_TTL
+    authorisation = body.Data.Authorisation
+    if authorisation is not None and authorisation.CompletionDateTime is not None:
+        deadline = authorisation.CompletionDateTime
+        if deadline.tzinfo is None:
+            raise bad_request(
+                "Date-times must include a timezone",
+                code="U003",
+                path="Data.Authorisation.CompletionDateTime",
+            )
+        if deadline <= now:
+            raise bad_request(
+                "CompletionDateTime must be in the future",
+                code="U003",
+                path="Data.Authorisation.CompletionDateTime",
+            )
+        expires_at = min(expires_at, deadline.astimezone(UTC))
+    consent = Consent(
+        id=new_consent_id(),
+        kind=DOMESTIC_PAYMENT,
+        partner_id=partner_id,
+        status="AWAU",
+        permissions=[],
+        account_ids=[],
+        expires_at=expires_at,
+        data=dump(body.Data),
+        risk=dump(body.Risk),
+        created_at=now,
+        status_updated_at=now,
+    )
+    session.add(consent)
+    session.flush()
+    return consent
+
+
+def get_payment_consent(session: Session, *, partner_id: str, consent_id: str) -> Consent:
+    """Return the partner's domestic payment consent or raise 400 U004 (never revealing others)."""
+    consent = session.execute(
+        select(Consent).where(
+            Consent.id == consent_id,
+            Consent.partner_id == partner_id,
+            Consent.kind == DOMESTIC_PAYMENT,
+        )
+    ).scalar_one_or_none()
+    if consent is None:
+        raise unknown_resource("consent")
+    return consent
+
+
+def _consent_initiation(consent: Consent) -> OBInitiation:
+    return OBInitiation.model_validate((consent.data or {})["Initiation"])
+
+
+def funds_available(session: Session, access: AccessContext, consent_id: str) -> bool:
+    """Return whether the consent's debtor account can pay its instructed amount now."""
+    if access.consent_id != consent_id or access.consent_kind != DOMESTIC_PAYMENT:
+        raise unknown_resource("consent")
+    consent = get_payment_consent(session, partner_id=access.partner_id, consent_id=consent_id)
+    if consent.status != "AUTH":
+        raise bad_request("The consent is not authorised", code="U005")
+    initiation = _consent_initiation(consent)
+    debtor = session.get(Account, consent.account_ids[0])
+    if debtor is None or debtor.currency != initiation.InstructedAmount.Currency:
+        return False
+    return debtor.balance_minor + debtor.overdraft_limit_minor >= amount_minor(initiation)
+
+
+def clearing_account(session: Session, currency: str) -> Account:
+    """Return the bank's outbound clearing account for ``currency``, creating it once."""
+    account_id = f"acc_clearing_out_{currency.lower()}"
+    account = session.get(Account, account_id)
+    if account is not None:
+        return account
+    dialect = session.get_bind().dialect.name
+    upsert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    # Two first payments in a new currency may race to create it; one insert wins quietly.
+    session.execute(
+        upsert(Account)
+        .values(
+            id=account_id,
+            kind="internal",
+            currency=currency,
+            nickname=f"Outbound clearing {currency}",
+            scheme_name="UK.OBIE.BBAN",
+            identification=account_id,
+            status="Enabled",
+            opened_on=date(2020, 1, 1),
+            overdraft_limit_minor=0,
+            balance_minor=0,
+        )
+        .on_conflict_do_nothing(index_elements=["id"])
+    )
+    account = session.get(Account, account_id)
+    assert account is not None
+    return account
+
+
+def _creditor(session: Session, initiation: OBInitiation, debtor: Account) -> Account:
+    """Return the account to credit: an account of this bank, else outbound clearing."""
+    on_us = _account_by_identification(session, initiation.CreditorAccount.Identification)
+    if on_us is not None and on_us.kind != "internal":
+        if on_us.id == debtor.id:
+            raise bad_request(
+                "The creditor account is the debtor account",
+                path="Data.Initiation.CreditorAccount",
+            )
+        return on_us
+    return clearing_account(session, initiation.InstructedAmount.Currency)
+
+
+def _lock_consent(session: Session, consent_id: str, partner_id: str) -> Consent:
+    consent = session.execute(
+        select(Consent)
+        .where(
+            Consent.id == consent_id,
+            Consent.partner_id == partner_id,
+            Consent.kind == DOMESTIC_PAYMENT,
+        )
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).scalar_one_or_none()
+    if consent is None:
+        raise unknown_resource("consent")
+    return consent
+
+
+def submit_payment(session: Session, access: AccessContext, body: PaymentRequest) -> Payment:
+    """Check a payment against its authorised consent and move the money, all or nothing."""
+    if access.consent_kind != DOMESTIC_PAYMENT or access.consent_id is None:
+        raise forbidden("The token is not bound to a domestic payment consent", code="U007")
+    if body.Data.ConsentId != access.consent_id:
+        raise bad_request(
+            "Data.ConsentId is not the consent this token was issued for",
+            code="U008",
+            path="Data.ConsentId",
+        )
+    consent = _lock_consent(session, access.consent_id, access.partner_id)
+    now = utcnow()
+    if consent.status == "CONS":
+        raise bad_request("The consent has already been used for a payment", code="U011")
+    if consent.status != "AUTH":
+        raise bad_request("The consent is not authorised", code="U005")
+    if consent.expires_at is not None and consent.expires_at <= now:
+        raise bad_request("The consent has expired", code="U006")
+    if dump(body.Data.Initiation) != (consent.data or {}).get("Initiation"):
+        raise bad_request(
+            "The Initiation does not match the consent's", code="U008", path="Data.Initiation"
+        )
+    if dump(body.Risk) != (consent.risk or {}):
+        raise bad_request("The Risk does not match the consent's", code="U008", path="Risk")
+
+    initiation = body.Data.Initiation
+    minor = amount_minor(initiation)
+    currency = initiation.InstructedAmount.Currency
+    debtor = session.get(Account, consent.account_ids[0]) if consent.account_ids else None
+    if debtor is None or debtor.customer_id != access.customer_id:
+        raise unknown_resource("debtor account")
+    creditor = _creditor(session, initiation, debtor)
+
+    payment = Payment(
+        id=new_id("pay", 16),
+        partner_id=access.partner_id,
+        consent_id=consent.id,
+        customer_id=debtor.customer_id,
+        debtor_account_id=debtor.id,
+        creditor_account_id=creditor.id,
+        amount_minor=minor,
+        currency=currency,
+        status="ACSP",
+        status_history=[{"Status": "ACSP", "At": now.isoformat()}],
+        initiation=dump(initiation),
+        created_at=now,
+        status_updated_at=now,
+    )
+    session.add(payment)
+    session.flush()
+    try:
+        txn = transfer(
+            session,
+            debit_account_id=debtor.id,
+            credit_account_id=creditor.id,
+            amount_minor=minor,
+            currency=currency,
+            description=_description(initiation),
+            reference=initiation.EndToEndIdentification[:35],
+            external_ref=payment.id,
+            kind="payment",
+        )
+    except InsufficientFunds:
+        # A rejected payment is still the outcome of this consent: record it, move nothing.
+        _set_status(payment, "RJCT", reason="Insufficient funds")
+    else:
+        payment.ledger_transaction_id = txn.id
+        # Both legs are booked in this bank's ledger, so settlement completes at once.
+        _set_status(payment, "ACSC")
+    consent.status = "CONS"
+    consent.status_updated_at = utcnow()
+    session.flush()
+    return payment
+
+
+def _description(initiation: OBInitiation) -> str:
+    remittance = initiation.RemittanceInformation
+    lines = remittance.Unstructured if remittance and remittance.Unstructured else []
+    text = " ".join(lines) or f"Payment to {initiation.CreditorAccount.Name}"
+    return text[:500]
+
+
+def _set_status(payment: Payment, status: str, *, reason: str | None = None) -> None:
+    now = utcnow()
+    payment.status = status
+    payment.status_reason = reason
+    payment.status_updated_at = now
+    payment.status_history = [*payment.status_history, {"Status": status, "At": now.isoformat()}]
+
+
+def get_payment(session: Session, *, partner_id: str, payment_id: str) -> Payment:
+    """Return the partner's payment or raise 400 U004."""
+    payment = session.get(Payment, payment_id)
+    if payment is None or payment.partner_id != partner_id:
+        raise unknown_resource("payment")
+    return payment
+
+
+def consent_status(consent: Consent) -> tuple[str, list[dict[str, Any]]]:
+    """Map the stored status onto the v4 enum (AWAU, RJCT, AUTH, COND) plus a reason."""
+    now = utcnow()
+    if consent.status == "AWAU" and consent.expires_at is not None and consent.expires_at <= now:
+        return "RJCT", [_reason("EXPD", "The consent expired before it was authorised")]
+    if consent.status == "CONS":
+        return "AUTH", [_reason("CONS", "The consent has been used for a payment")]
+    if consent.status in ("AWAU", "AUTH", "RJCT", "COND"):
+        reasons = [_reason("RJCT", consent.status_reason)] if consent.status_reason else []
+        return consent.status, reasons
+    return "RJCT", [_reason(consent.status, consent.status_reason or "The consent ended")]
+
+
+def _reason(code: str, description: str | None) -> dict[str, Any]:
+    reason: dict[str, Any] = {"StatusReasonCode": code[:4]}
+    if description:
+        reason["StatusReasonDescription"] = description[:500]
+    return reason
