@@ -102,16 +102,20 @@ class ConsentScope:
             raise forbidden(
                 f"The consent does not grant {' or '.join(sorted(self.codes))}", code="U007"
             )
-        # verify_access_token loaded this row into the session: an identity-map hit, no I/O.
-        consent = session.get(Consent, access.consent_id)
         assert access.customer_id is not None
+        if hasattr(access, "transaction_from"):
+            window = (access.transaction_from, access.transaction_to)
+        else:
+            # An AccessContext without the window (older identity code): read the consent.
+            consent = session.get(Consent, access.consent_id)
+            window = (consent.transaction_from, consent.transaction_to) if consent else (None, None)
         return Scope(
             access=access,
             customer_id=access.customer_id,
             permissions=access.permissions,
             account_ids=access.account_ids,
-            transaction_from=consent.transaction_from if consent else None,
-            transaction_to=consent.transaction_to if consent else None,
+            transaction_from=window[0],
+            transaction_to=window[1],
         )
 
 
