@@ -18,10 +18,12 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from wendu.app import create_app
+from wendu.audit import record
 from wendu.audit.models import AuditEntry
 from wendu.config import Settings
 from wendu.db import Database, utcnow
 from wendu.deps import SessionDep
+from wendu.errors import conflict
 from wendu.identity.deps import CustomerAccess
 from wendu.identity.models import Consent, Partner
 from wendu.identity.tokens import issue_access_token
@@ -42,6 +44,15 @@ def probe_account(account_id: str, access: CustomerAccess, session: SessionDep) 
 def probe_echo(body: dict[str, Any], access: CustomerAccess) -> dict[str, Any]:
     """Echo a JSON body back to the caller."""
     return {"Data": body}
+
+
+@probe_router.post("/staff-actions")
+def probe_staff_action(body: dict[str, Any], access: CustomerAccess, session: SessionDep) -> Any:
+    """Audit a staff-style action in the request's transaction; fail after it if asked."""
+    record(session, actor_type="staff", actor_id=str(body["actor"]), action="probe.action")
+    if body.get("fail"):
+        raise conflict("asked to fail after writing")
+    return {"Data": {"Recorded": True}}
 
 
 @dataclass
