@@ -32,7 +32,7 @@ from wendu.demo.catalogue import PRODUCTS, internal_accounts, merchants
 from wendu.demo.clock import DEFAULT_END, Window
 from wendu.demo.names import CN_CITIES, INTERNATIONAL
 from wendu.demo.people import SANDBOX_PASSWORD, build_people, customer_rng
-from wendu.demo.writer import POSTING_COLUMNS, TXN_COLUMNS, BulkWriter
+from wendu.demo.writer import POSTING_COLUMNS, TXN_COLUMNS, BackgroundWriter, BulkWriter
 from wendu.identity.models import CustomerLogin
 from wendu.identity.passwords import hash_password
 from wendu.ledger.models import (
@@ -220,13 +220,13 @@ def seed_bank(
                         balances[account_id] += amount
                         pid += 1
                     tid += 1
-                writer.tuples("ledger_transactions", TXN_COLUMNS, txn_rows)
-                writer.tuples("postings", POSTING_COLUMNS, posting_rows)
+                background.put("ledger_transactions", TXN_COLUMNS, txn_rows)
+                background.put("postings", POSTING_COLUMNS, posting_rows)
                 ids[:] = [tid, pid]
                 return len(txn_rows)
 
             profiles = people.profiles
-            with _progress_bar(progress, customers) as bar:
+            with _progress_bar(progress, customers) as bar, BackgroundWriter(writer) as background:
                 task = bar.add_task("Seeding sandbox bank", total=customers, txns=0) if bar else 0
                 for start in range(0, customers, CHUNK_CUSTOMERS):
                     chunk = profiles[start : start + CHUNK_CUSTOMERS]

@@ -7,8 +7,11 @@ Python, and timestamps pre-rendered in the exact text each backend stores.
 
 from __future__ import annotations
 
+import queue
+import threading
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
+from types import TracebackType
 from typing import Any
 
 from sqlalchemy import Connection, func, insert, select, update
@@ -105,3 +108,49 @@ class BulkWriter:
         """Restore the default page cache of the pooled connection."""
         if self.is_sqlite:
             self.raw.execute("PRAGMA cache_size=-2000")
+
+
+class BackgroundWriter:
+    """Hand row batches to a thread that writes them while the caller generates the next.
+
+    The drivers release the GIL while the database works (SQLite's ``step``, PostgreSQL's
+    socket writes), so generation and writing overlap. Only the thread touches the
+    connection between ``__enter__`` and ``__exit__``; an error there is re-raised here.
+    """
+
+    def __init__(self, writer: BulkWriter, depth: int = 2) -> None:
+        self.writer = writer
+        self._queue: queue.Queue[tuple[str, Sequence[str], list[tuple[Any, ...]]] | None] = (
+            queue.Queue(maxsize=depth)
+        )
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, name="demo-seed-writer", daemon=True)
+
+    def _run(self) -> None:
+        while (item := self._queue.get()) is not None:
+            if self._error is None:
+                try:
+                    self.writer.tuples(*item)
+                except BaseException as exc:  # surfaced to the caller in put/__exit__
+                    self._error = exc
+
+    def put(self, table: str, columns: Sequence[str], rows: list[tuple[Any, ...]]) -> None:
+        """Queue rows for writing (blocks while the writer is ``depth`` batches behind)."""
+        if self._error is not None:
+            raise self._error
+        self._queue.put((table, columns, rows))
+
+    def __enter__(self) -> BackgroundWriter:
+        self._thread.start()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self._queue.put(None)
+        self._thread.join()
+        if self._error is not None and exc is None:
+            raise self._error
