@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import random
 import time
 from zoneinfo import ZoneInfo
@@ -10,7 +11,13 @@ from zoneinfo import ZoneInfo
 import chinese_calendar
 import pytest
 
-from wendu.helpdesk.sla.calendar import BusinessCalendar, DayKind, always_open, china_calendar
+from wendu.helpdesk.sla.calendar import (
+    BusinessCalendar,
+    DayKind,
+    always_open,
+    china_calendar,
+    default_calendars,
+)
 
 UTC = dt.UTC
 CST = ZoneInfo("Asia/Shanghai")
@@ -184,3 +191,21 @@ def test_naive_datetimes_and_closed_calendars_are_refused() -> None:
     never = BusinessCalendar.build("UTC", {})
     with pytest.raises(ValueError, match="never opens"):
         never.next_open(dt.datetime(2025, 1, 1, tzinfo=UTC))
+
+
+def test_calendar_round_trips_through_json() -> None:
+    cal = BusinessCalendar.build(
+        "Europe/London",
+        {0: ["09:00-12:00", "13:00-17:30"], 5: ["10:00-14:00"]},
+        country="gb",
+        subdiv="ENG",
+        closures=[dt.date(2025, 12, 24)],
+        name="uk-desk",
+    )
+    restored = BusinessCalendar.from_dict(json.loads(json.dumps(cal.to_dict())))
+    assert restored == cal
+    assert restored.day_kind(dt.date(2025, 12, 25)) is DayKind.HOLIDAY
+    calendars = default_calendars()
+    assert set(calendars) == {"default", "24x7"}
+    assert calendars["24x7"].is_open(cst(2025, 1, 29, 3, 0))  # Spring Festival night
+    assert not calendars["default"].is_open(cst(2025, 1, 29, 10, 0))

@@ -28,6 +28,7 @@ from wendu.helpdesk.sla import (
     customer_replied,
     default_policies,
     due_events,
+    next_event_at,
     open_ticket,
     reopen_ticket,
     resolve_ticket,
@@ -204,3 +205,32 @@ def test_warning_margin_before_breach_wins_when_earlier() -> None:
 
 def test_events_carry_the_outbox_type() -> None:
     assert {k.value for k in EventKind} >= {"ticket.sla_warning", "ticket.sla_breached"}
+
+
+def test_waking_only_at_next_event_at_emits_what_polling_emits(cal: BusinessCalendar) -> None:
+    opened = cst(2025, 1, 24, 16, 0)  # Friday before the 2025 Spring Festival make-up Sunday
+    base = open_ticket(policy(), opened)
+    horizon = cst(2025, 2, 12)
+
+    polled, now, seen_poll = base, opened, set()
+    while now < horizon:
+        polled, events = collect_events(polled, now, cal)
+        seen_poll |= {e.key for e in events}
+        now += dt.timedelta(minutes=5)
+
+    woken, seen_wake, wakeups = base, set(), 0
+    while (at := next_event_at(woken, cal)) is not None and at < horizon:
+        woken, events = collect_events(woken, at, cal)
+        assert events, f"woke at {at} for nothing"
+        seen_wake |= {e.key for e in events}
+        wakeups += 1
+    assert seen_wake == seen_poll
+    assert wakeups <= len(seen_wake)
+    assert next_event_at(resolve_ticket(woken, horizon, cal), cal) is None
+
+
+def test_paused_ticket_has_no_next_event(cal: BusinessCalendar) -> None:
+    state = open_ticket(policy(), cst(2025, 3, 3, 9, 0))
+    state = agent_replied(state, cst(2025, 3, 3, 9, 10), cal)
+    state = wait_on_customer(state, cst(2025, 3, 3, 9, 20), cal)
+    assert next_event_at(state, cal) is None

@@ -6,6 +6,7 @@ from wendu.helpdesk.sla.calendar import (
     Interval,
     always_open,
     china_calendar,
+    default_calendars,
     holiday_source,
 )
 from wendu.helpdesk.sla.clock import (
@@ -20,6 +21,7 @@ from wendu.helpdesk.sla.clock import (
     collect_events,
     customer_replied,
     due_events,
+    next_event_at,
     open_ticket,
     reopen_ticket,
     resolve_ticket,
@@ -70,10 +72,12 @@ __all__ = [
     "china_calendar",
     "collect_events",
     "customer_replied",
+    "default_calendars",
     "default_policies",
     "default_regulatory_rules",
     "due_events",
     "holiday_source",
+    "next_event_at",
     "open_ticket",
     "reopen_ticket",
     "resolve_ticket",

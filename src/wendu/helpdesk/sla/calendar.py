@@ -169,7 +169,8 @@ class BusinessCalendar:
 
     timezone: str
     weekly: Mapping[int, tuple[Interval, ...]]
-    holidays: HolidaySource = field(default_factory=NoHolidays)
+    country: str | None = None  # ISO code for public holidays; CN uses chinesecalendar
+    subdiv: str | None = None
     closures: frozenset[dt.date] = frozenset()
     makeup_hours: tuple[Interval, ...] | None = None
     observe_holidays: bool = True
@@ -196,7 +197,8 @@ class BusinessCalendar:
         return cls(
             timezone=timezone,
             weekly={int(k): _intervals(v) for k, v in weekly.items() if v},
-            holidays=holiday_source(country, subdiv),
+            country=None if country is None else country.upper(),
+            subdiv=subdiv,
             closures=frozenset(closures),
             makeup_hours=None if makeup_hours is None else _intervals(makeup_hours),
             observe_holidays=observe_holidays,
@@ -209,6 +211,40 @@ class BusinessCalendar:
     ) -> BusinessCalendar:
         """Build a Monday-to-Friday calendar with the same hours every weekday."""
         return cls.build(timezone, {d: hours for d in range(5)}, **kwargs)
+
+    @cached_property
+    def holidays(self) -> HolidaySource:
+        """Return the source of public holidays and make-up days."""
+        return holiday_source(self.country, self.subdiv)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return a JSON-safe description (for configuration tables)."""
+        return {
+            "name": self.name,
+            "timezone": self.timezone,
+            "weekly": {str(d): [str(iv) for iv in ivs] for d, ivs in sorted(self.weekly.items())},
+            "country": self.country,
+            "subdiv": self.subdiv,
+            "closures": sorted(d.isoformat() for d in self.closures),
+            "makeup_hours": None
+            if self.makeup_hours is None
+            else [str(iv) for iv in self.makeup_hours],
+            "observe_holidays": self.observe_holidays,
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> BusinessCalendar:
+        """Rebuild a calendar from :meth:`to_dict` output."""
+        return cls.build(
+            data["timezone"],
+            {int(d): ivs for d, ivs in data["weekly"].items()},
+            country=data.get("country"),
+            subdiv=data.get("subdiv"),
+            closures=[dt.date.fromisoformat(d) for d in data.get("closures", ())],
+            makeup_hours=data.get("makeup_hours"),
+            observe_holidays=data.get("observe_holidays", True),
+            name=data.get("name", "default"),
+        )
 
     @cached_property
     def zone(self) -> ZoneInfo:
@@ -369,3 +405,11 @@ def always_open(timezone: str = "UTC", name: str = "24x7") -> BusinessCalendar:
     return BusinessCalendar.build(
         timezone, {d: ("00:00-24:00",) for d in range(7)}, observe_holidays=False, name=name
     )
+
+
+def default_calendars() -> dict[str, BusinessCalendar]:
+    """Return the calendars the default SLA policies name: ``default`` (CN) and ``24x7``."""
+    return {
+        "default": china_calendar(name="default"),
+        "24x7": always_open("Asia/Shanghai"),
+    }

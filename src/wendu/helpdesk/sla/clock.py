@@ -429,6 +429,46 @@ def collect_events(
     return replace(state, emitted=state.emitted | keys), events
 
 
+# Breach means strictly more than the budget, so the first instant it holds is just after.
+_JUST_AFTER = dt.timedelta(microseconds=1)
+
+
+def next_event_at(state: TicketSla, calendar: BusinessCalendar) -> dt.datetime | None:
+    """Return when :func:`due_events` will next have something new (None: nothing pending).
+
+    Store it in an indexed column so the periodic job only loads tickets that are due.
+    """
+    candidates: list[dt.datetime] = []
+    for clock in state.clocks:
+        key = f"{clock.key}:"
+        breach_pending = f"{key}breached" not in state.emitted
+        if clock.phase is not Phase.RUNNING:
+            if breach_pending and clock.breached_at is not None:
+                candidates.append(clock.breached_at + _JUST_AFTER)
+            continue
+        threshold = state.warn_threshold(clock)
+        if f"{key}warning" not in state.emitted and threshold is not None:
+            warn = clock.instant_of(threshold, calendar)
+            if warn is not None:
+                candidates.append(warn)
+        due = clock.due_at(calendar)
+        if due is None:
+            continue
+        if breach_pending:
+            candidates.append(due + _JUST_AFTER)
+        for level in state.policy.escalation:
+            if f"{key}escalated:{level.level}" in state.emitted:
+                continue
+            if level.basis is TimeBasis.CALENDAR:
+                at: dt.datetime | None = due + level.after
+            else:
+                at = clock.instant_of(clock.budget + level.after, calendar)
+                at = clock.running_since if at is None else at
+            if at is not None:
+                candidates.append(at + _JUST_AFTER)
+    return min(candidates) if candidates else None
+
+
 @dataclass(frozen=True)
 class ClockView:
     """A clock's figures at one instant, for the SLA board."""
