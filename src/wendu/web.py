@@ -88,7 +88,15 @@ def register_error_handlers(app: FastAPI) -> None:
 OPEN_API_PREFIX = "/open-banking/"
 BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
 # Unauthenticated endpoints worth a coarse per-client-IP limit (token, authorise, logins).
-IP_LIMITED_PREFIXES: tuple[str, ...] = ("/oauth2/", "/oauth/", "/as/", "/login", "/console/login")
+IP_LIMITED_PREFIXES: tuple[str, ...] = (
+    "/oauth2/",
+    "/oauth/",
+    "/as/",
+    "/login",
+    "/console/login",
+    "/customer/login",
+    "/register",
+)
 # Where get_access leaves the partner's rate-limit decision for the response headers.
 RATE_LIMIT_STATE = "rate_limit"
 _IID = INTERACTION_HEADER.encode()

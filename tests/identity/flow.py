@@ -112,14 +112,14 @@ class Flow:
 
     @staticmethod
     def authorize_params(
-        world: World, consent_id: str, pkce: PkcePair, state: str
+        world: World, consent_id: str, pkce: PkcePair, state: str, scope: str = "openid accounts"
     ) -> dict[str, str]:
         """Return the query of a well-formed authorization request."""
         return {
             "response_type": "code",
             "client_id": world.client_id,
             "redirect_uri": world.redirect_uri,
-            "scope": "openid accounts",
+            "scope": scope,
             "state": state,
             "nonce": "n-" + state,
             "code_challenge": pkce.challenge,
@@ -129,7 +129,7 @@ class Flow:
 
     def login(self, world: World, page: Response) -> Response:
         """Submit the login form shown on ``page``."""
-        assert page.status_code == 200, page.text
+        assert page.status_code == 200, page.headers.get("location", page.text)
         return self.browser.post(
             "/oauth2/authorize/login",
             data={
@@ -148,18 +148,22 @@ class Flow:
         consent_id: str | None = None,
         accounts: list[str] | None = None,
         decision: str = "approve",
+        scope: str = "openid accounts",
+        page_text: list[str] | None = None,
     ) -> Authorised:
         """Drive authorize → login → consent over HTTP and return the partner's redirect."""
         consent_id = consent_id or self.new_consent(world)
         pkce = new_pkce_pair()
         state = secrets.token_hex(8)
         page = self.browser.get(
-            "/oauth2/authorize", params=self.authorize_params(world, consent_id, pkce, state)
+            "/oauth2/authorize", params=self.authorize_params(world, consent_id, pkce, state, scope)
         )
         after_login = self.login(world, page)
         assert after_login.status_code == 303, after_login.text
         consent_page = self.browser.get(after_login.headers["location"])
         assert consent_page.status_code == 200, consent_page.text
+        if page_text is not None:
+            page_text.append(consent_page.text)
         decided = self.browser.post(
             "/oauth2/authorize/consent",
             data={
