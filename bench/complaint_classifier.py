@@ -5,7 +5,9 @@ n-grams and multilingual USE embeddings, two logistic regressions averaged) on t
 CFPB Consumer Complaint Database sample in ``../shared/datasets/cfpb-complaints/``
 (rows with a ``Consumer complaint narrative``; label = ``Product``), with a fixed
 stratified split, and compares it in the same run with its TF-IDF-only view and with a
-word n-gram TF-IDF + LinearSVC / LogisticRegression baseline. Prints JSON.
+word n-gram TF-IDF + LinearSVC / LogisticRegression baseline. It also cross-validates
+the bundled zh/en suggester (product × issue) on the project's own written examples.
+Prints JSON.
 
 Source: CFPB Consumer Complaint Database (US public domain), sample from
 ZiyuYan9/consumer_complaints, commit 715893be. No published figure exists for this
@@ -13,6 +15,7 @@ ZiyuYan9/consumer_complaints, commit 715893be. No published figure exists for th
 
     .venv/bin/python bench/complaint_classifier.py
     .venv/bin/python bench/complaint_classifier.py --csv PATH --min-rows 20 --seed 42
+    .venv/bin/python bench/complaint_classifier.py --skip-own     # CFPB only
 """
 
 from __future__ import annotations
@@ -36,7 +39,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.svm import LinearSVC
 from threadpoolctl import threadpool_limits
 
-from wendu.helpdesk.classify import ComplaintClassifier
+from wendu.helpdesk.classify import ComplaintClassifier, ComplaintSuggester, load_training_data
 
 DEFAULT_CSV = (
     Path(__file__).resolve().parents[2]
@@ -86,6 +89,35 @@ def evaluate(
     }
 
 
+def own_data_cv(folds: int, seed: int) -> dict[str, Any]:
+    """Cross-validate the category suggester on the bundled written examples."""
+    from sklearn.model_selection import StratifiedKFold
+
+    texts, labels = load_training_data()
+    out: dict[str, Any] = {"examples": len(texts), "categories": len(set(labels)), "folds": folds}
+    views: tuple[tuple[str, dict[str, Any]], ...] = (
+        ("TF-IDF + USE", {}),
+        ("TF-IDF only", {"embedding_weight": 0.0}),
+    )
+    for name, params in views:
+        hits = {"category": 0, "product": 0, "issue": 0}
+        started = time.perf_counter()
+        splitter = StratifiedKFold(folds, shuffle=True, random_state=seed)
+        for train_idx, test_idx in splitter.split(texts, labels):
+            model = ComplaintSuggester.train(
+                [texts[i] for i in train_idx], [labels[i] for i in train_idx], **params
+            )
+            predicted = model.predict([texts[i] for i in test_idx])
+            for i, p in zip(test_idx, predicted, strict=True):
+                gold = labels[i]
+                hits["category"] += p == gold
+                hits["product"] += p.split(".")[0] == gold.split(".")[0]
+                hits["issue"] += p.split(".")[1] == gold.split(".")[1]
+        out[name] = {k: round(v / len(texts), 4) for k, v in hits.items()}
+        out[name]["seconds"] = round(time.perf_counter() - started, 1)
+    return out
+
+
 def _word_tfidf() -> TfidfVectorizer:
     return TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True, min_df=2)
 
@@ -99,10 +131,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--min-rows", type=int, default=20, help="drop products with fewer rows")
     parser.add_argument("--test-size", type=float, default=0.25)
     parser.add_argument("--seed", type=int, default=42)
+    parser.add_argument("--folds", type=int, default=4, help="folds for the own-data CV")
+    parser.add_argument("--skip-own", action="store_true", help="skip the own-data CV")
     args = parser.parse_args(argv)
 
+    report: dict[str, Any] = {}
+    if not args.skip_own:
+        with threadpool_limits(limits=1):
+            report["own_data_cv"] = own_data_cv(args.folds, args.seed)
     if not args.csv.is_file():
-        print(json.dumps({"skipped": f"CFPB sample not found at {args.csv}"}))
+        report["cfpb"] = {"skipped": f"CFPB sample not found at {args.csv}"}
+        print(json.dumps(report, indent=2, ensure_ascii=False))
         return 0
 
     texts, labels = load(args.csv)
@@ -147,7 +186,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             ),
         ]
     majority = Counter(y_test).most_common(1)[0][1] / len(y_test)
-    report = {
+    report["cfpb"] = {
         "dataset": "CFPB Consumer Complaint Database sample (US public domain)",
         "csv": str(args.csv),
         "label": LABEL,
