@@ -11,7 +11,8 @@ from fastapi import FastAPI
 from sqlalchemy.orm import Session
 
 from wendu.config import Settings
-from wendu.db import Database, utcnow
+from wendu.db import Database
+from wendu.identity.authorisation import authorise_consent
 from wendu.identity.keys import KeyRing
 from wendu.identity.models import Consent, Partner
 from wendu.identity.tokens import issue_access_token
@@ -116,12 +117,8 @@ def grant(db: Database, settings: Settings, keyring: KeyRing) -> Callable[..., G
                 transaction_to=transaction_to,
                 expiration=expiration,
             )
-            # The same steps the customer's consent page performs.
-            consent.status = "AUTH"
-            consent.customer_id = customer_id
-            consent.account_ids = list(account_ids)
-            consent.authorised_at = consent.status_updated_at = utcnow()
-            s.flush()
+            # The same rules the customer's consent page applies.
+            authorise_consent(s, consent, customer_id, list(account_ids))
             row = s.get(Partner, partner.id)
             assert row is not None
             token = issue_access_token(

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from sqlalchemy.orm import Session
 
-from factories import make_customer
+from factories import make_account, make_customer
 from wendu.db import Database, utcnow
 from wendu.errors import WenduError
 from wendu.identity.models import Consent, OAuthToken, Partner
@@ -126,8 +126,9 @@ def test_other_partner_sees_nothing_and_delete_revokes_tokens(
         delete_account_access_consent(s, partner_id=other.id, consent_id=consent_id)
 
     with db.session() as s:
-        customer_id = make_customer(s).id
-    g = grant(owner, customer_id, [], ["ReadAccountsBasic"])
+        customer = make_customer(s)
+        account_id = make_account(s, customer).id
+    g = grant(owner, customer.id, [account_id], ["ReadAccountsBasic"])
     with db.session() as s:
         deleted = delete_account_access_consent(
             s,

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from factories import make_customer
+from factories import make_account, make_customer
 from wendu.db import Database, utcnow
 from wendu.identity.models import Consent, Partner
 
@@ -109,8 +109,9 @@ def test_only_client_credentials_tokens_manage_consents(
 ) -> None:
     partner, _ = cc
     with db.session() as s:
-        customer_id = make_customer(s).id
-    g = grant(partner, customer_id, [], ["ReadBalances"])
+        customer = make_customer(s)
+        account_id = make_account(s, customer).id
+    g = grant(partner, customer.id, [account_id], ["ReadBalances"])
     assert client.post(CONSENTS, headers=g.headers, json=_request()).status_code == 403
     assert client.get(f"{CONSENTS}/{g.consent_id}", headers=g.headers).status_code == 403
     assert client.post(CONSENTS, json=_request()).status_code == 401
