@@ -3,8 +3,7 @@
 :func:`simulate` first plans the customer's events (salary, bills, standing orders,
 shopping, trips, Spring Festival, transfers to friends, interest, card repayments, and —
 for customers who are fading — a last transfer of their money to another bank), then
-walks them in time order with running balances, dropping any payment the account could
-not afford, so no account ever goes below its overdraft limit.
+books them in time order (:mod:`wendu.demo.booking`).
 
 Transaction kinds written: ``opening_balance``, ``salary``, ``pension``, ``transfer``,
 ``standing_order``, ``bill_payment``, ``card_purchase``, ``interest``,
@@ -19,23 +18,27 @@ from collections.abc import Callable, Sequence
 from datetime import date, timedelta
 from operator import itemgetter
 
+from wendu.demo.booking import (
+    CREDIT,
+    DEBIT,
+    DEBIT_FX,
+    DRAIN,
+    INTEREST,
+    REPAY,
+    TRANSFER,
+    Event,
+    Txn,
+    event,
+    walk,
+)
 from wendu.demo.catalogue import MerchantRow, internal_account_id
 from wendu.demo.clock import Window
+from wendu.demo.market import Market
 from wendu.demo.names import SPRING_FESTIVAL
 from wendu.demo.people import Profile, stop_day
 
-# (epoch seconds, kind, description, reference, merchant id, ((account id, amount), ...))
-Leg = tuple[str, int]
-Txn = tuple[int, str, str, str | None, int | None, tuple[Leg, ...]]
-
-# Planned event: (epoch seconds, op, account, counter account, amount, kind, description,
-# reference, merchant id)
-Event = tuple[int, int, str, str, int, str, str, str | None, int | None]
-
 # Timestamp of a random moment between two local hours of a day: (day, from, to) -> epoch.
 Clock = Callable[[int, int, int], int]
-
-_CREDIT, _DEBIT, _DEBIT_FX, _TRANSFER, _INTEREST, _REPAY, _DRAIN = range(7)
 
 # Average events a month for a customer of activity level 1, and amount ranges in CNY.
 RATES: dict[str, float] = {
@@ -58,8 +61,6 @@ AMOUNTS: dict[str, tuple[float, float]] = {
 }
 # Kinds a customer with a credit card often puts on the card.
 _CARD_KINDS = frozenset({"dining", "leisure", "online", "shopping", "travel"})
-_FX_FEE_PER_MILLE = 15
-_CARD_INTEREST_PER_MILLE = 15
 CURRENT_RATE_BPS = 20
 _FADE = 0.55  # monthly factor on activity once a customer starts to fade
 
@@ -76,44 +77,6 @@ _BILLS = (
     ("燃气费", "Gas"),
     ("物业费", "Property fee"),
 )
-
-
-class Market:
-    """Merchants grouped the way customers choose them: by city and kind."""
-
-    def __init__(self, rows: Sequence[MerchantRow]) -> None:
-        self.local: dict[tuple[str | None, str], list[MerchantRow]] = {}
-        self.online_cn: list[MerchantRow] = []
-        self.online_intl: list[MerchantRow] = []
-        self.utilities: list[MerchantRow] = []
-        self.flights: list[MerchantRow] = []
-        self.hotels: dict[str, MerchantRow] = {}
-        self.rail: MerchantRow | None = None
-        self.duty_free: MerchantRow | None = None
-        for row in rows:
-            if row.kind == "online":
-                (self.online_intl if row.name_zh in (None, row.name) else self.online_cn).append(
-                    row
-                )
-            elif row.kind == "utility" and row.city is None:
-                self.utilities.append(row)
-            elif row.kind == "travel":
-                if row.mcc == "7011" and row.city:
-                    self.hotels[row.city] = row
-                elif row.mcc == "4112":
-                    self.rail = row
-                elif row.mcc == "5309":
-                    self.duty_free = row
-                else:
-                    self.flights.append(row)
-            else:
-                self.local.setdefault((row.city, row.kind), []).append(row)
-        self.cities = sorted({city for city, _ in self.local if city})
-
-    def pick(self, rng: random.Random, city: str, kind: str) -> MerchantRow:
-        """Return a merchant of ``kind`` in ``city`` (an online one for ``online``)."""
-        pool = self.local.get((city, kind)) or self.local[("上海", kind)]
-        return pool[rng.randrange(len(pool))]
 
 
 def _poisson(rng: random.Random, lam: float) -> int:
@@ -140,7 +103,7 @@ def simulate(
     """Return the customer's transactions in time order, each balanced across its legs."""
     events = _plan(p, w, market, profiles, rng)
     events.sort(key=itemgetter(0))
-    return _walk(p, events, rng)
+    return walk(p, events, rng)
 
 
 def _plan(
@@ -178,9 +141,9 @@ def _plan(
     else:
         source, note = interbank, "开户存入 Initial deposit"
     add(
-        (
+        event(
             first_ts,
-            _CREDIT,
+            CREDIT,
             p.current_id,
             source,
             p.opening_current,
@@ -192,9 +155,9 @@ def _plan(
     )
     if p.savings_id and p.opening_savings:
         add(
-            (
+            event(
                 first_ts + 1,
-                _CREDIT,
+                CREDIT,
                 p.savings_id,
                 source,
                 p.opening_savings,
@@ -210,9 +173,9 @@ def _plan(
         for d in w.monthly(1):
             if joined <= d < salary_until:
                 add(
-                    (
+                    event(
                         at(d, 9, 20),
-                        _CREDIT,
+                        CREDIT,
                         p.current_id,
                         interbank,
                         p.income,
@@ -231,9 +194,9 @@ def _plan(
                 when = w.date_of(d)
                 amount = p.income + rng.randrange(-p.income // 20, p.income // 20 + 1) // 100 * 100
                 add(
-                    (
+                    event(
                         mid[d] + 2 * 3600,
-                        _CREDIT,
+                        CREDIT,
                         p.current_id,
                         source,
                         amount,
@@ -249,9 +212,9 @@ def _plan(
                 if joined <= bonus_day < salary_until:
                     bonus = int(p.income * rng.uniform(0.5, 2.5)) // 100 * 100
                     add(
-                        (
+                        event(
                             mid[bonus_day] + 3 * 3600,
-                            _CREDIT,
+                            CREDIT,
                             p.current_id,
                             source,
                             bonus,
@@ -267,9 +230,9 @@ def _plan(
         for d in w.monthly(p.rent_day):
             if joined <= d < last_day:
                 add(
-                    (
+                    event(
                         mid[d] + 3600,
-                        _DEBIT,
+                        DEBIT,
                         p.current_id,
                         interbank,
                         p.rent,
@@ -283,9 +246,9 @@ def _plan(
         for d in w.monthly(p.save_day):
             if joined <= d < last_day:
                 add(
-                    (
+                    event(
                         mid[d] + 3600,
-                        _TRANSFER,
+                        TRANSFER,
                         p.current_id,
                         p.savings_id,
                         p.save_amount,
@@ -309,9 +272,9 @@ def _plan(
         if joined <= d < w.days and rng.random() < min(1.0, 0.5 + level[w.month_of_day[d]]):
             amount = int(rng.uniform(39, 199) * p.spend * 100)
             add(
-                (
+                event(
                     at(d, 8, 22),
-                    _DEBIT,
+                    DEBIT,
                     p.current_id,
                     utility_acct,
                     amount,
@@ -327,9 +290,9 @@ def _plan(
             biller = others[i // 2 % len(others)]
             amount = int(rng.uniform(40, 450) * p.spend * 100)
             add(
-                (
+                event(
                     at(min(d + 9, w.days - 1), 8, 22),
-                    _DEBIT,
+                    DEBIT,
                     p.current_id,
                     utility_acct,
                     amount,
@@ -372,9 +335,9 @@ def _plan(
                     card if card and kind in _CARD_KINDS and rng.random() < 0.6 else (p.current_id)
                 )
                 add(
-                    (
+                    event(
                         ts,
-                        _DEBIT,
+                        DEBIT,
                         account,
                         merchant_acct,
                         amount,
@@ -390,9 +353,9 @@ def _plan(
                 note_zh, note_en = _TRANSFER_NOTES[rng.randrange(len(_TRANSFER_NOTES))]
                 amount = int(rng.uniform(30, 800) * p.spend) * 100
                 add(
-                    (
+                    event(
                         at(lo + rng.randrange(span), 9, 23),
-                        _TRANSFER,
+                        TRANSFER,
                         p.current_id,
                         other.current_id,
                         amount,
@@ -413,9 +376,9 @@ def _plan(
         for d in w.month_ends:
             if d >= joined:
                 add(
-                    (
+                    event(
                         mid[d] + 15 * 3600,
-                        _INTEREST,
+                        INTEREST,
                         p.savings_id,
                         interest,
                         p.savings_rate_bps,
@@ -428,9 +391,9 @@ def _plan(
     for d in w.quarter_days:
         if d >= joined:
             add(
-                (
+                event(
                     mid[d] + 15 * 3600,
-                    _INTEREST,
+                    INTEREST,
                     p.current_id,
                     interest,
                     CURRENT_RATE_BPS,
@@ -444,9 +407,9 @@ def _plan(
         for d in w.monthly(25):
             if d >= joined:
                 add(
-                    (
+                    event(
                         mid[d] + 4 * 3600,
-                        _REPAY,
+                        REPAY,
                         card,
                         p.current_id,
                         0,
@@ -461,9 +424,9 @@ def _plan(
         first = w.first_day_of_month(drain_month)
         d = min(w.days - 1, first + rng.randrange(3, 20))
         add(
-            (
+            event(
                 at(d, 10, 18),
-                _DRAIN,
+                DRAIN,
                 p.current_id,
                 interbank,
                 0,
@@ -506,9 +469,9 @@ def _trips(
             flight = market.rail
         fare = int(rng.uniform(500, 4500 if abroad else 1800) * p.spend * 100)
         events.append(
-            (
+            event(
                 at(max(p.joined_day, start - rng.randint(7, 40)), 9, 23),
-                _DEBIT,
+                DEBIT,
                 account,
                 merchant_acct,
                 fare,
@@ -521,11 +484,11 @@ def _trips(
         end = min(w.days - 1, start + nights)
         hotel = market.hotels.get(city)
         fx = abroad and not p.abroad
-        op = _DEBIT_FX if fx else _DEBIT
+        op = DEBIT_FX if fx else DEBIT
         if hotel:
             bill = int(rng.uniform(350, 1600) * nights * p.spend * 100)
             events.append(
-                (
+                event(
                     at(end, 8, 12),
                     op,
                     account,
@@ -543,7 +506,7 @@ def _trips(
             meal = market.pick(rng, local_city, "dining")
             amount = int(rng.uniform(60, 600) * p.spend * 100)
             events.append(
-                (
+                event(
                     at(d, 11, 22),
                     op,
                     account,
@@ -558,7 +521,7 @@ def _trips(
         if fx and market.duty_free:
             amount = int(rng.uniform(300, 3000) * p.spend * 100)
             events.append(
-                (
+                event(
                     at(end, 6, 10),
                     op,
                     account,
@@ -599,9 +562,9 @@ def _spring_festival(
             merchant = market.pick(rng, p.city, kind)
             amount = int(rng.uniform(200, 1500) * p.spend * 100)
             events.append(
-                (
+                event(
                     at(rng.randrange(lo, hi), 9, 21),
-                    _DEBIT,
+                    DEBIT,
                     p.current_id,
                     merchant_acct,
                     amount,
@@ -614,9 +577,9 @@ def _spring_festival(
         if market.rail and rng.random() < 0.6:
             fare = int(rng.uniform(150, 900) * 100)
             events.append(
-                (
+                event(
                     at(max(p.joined_day, lo - 10), 8, 10),
-                    _DEBIT,
+                    DEBIT,
                     p.current_id,
                     merchant_acct,
                     fare,
@@ -632,9 +595,9 @@ def _spring_festival(
             if p.contacts and rng.random() < 0.5:
                 other = profiles[p.contacts[rng.randrange(len(p.contacts))]]
                 events.append(
-                    (
+                    event(
                         at(envelope, 8, 23),
-                        _TRANSFER,
+                        TRANSFER,
                         p.current_id,
                         other.current_id,
                         amount,
@@ -646,9 +609,9 @@ def _spring_festival(
                 )
             else:
                 events.append(
-                    (
+                    event(
                         at(envelope, 8, 23),
-                        _DEBIT,
+                        DEBIT,
                         p.current_id,
                         interbank,
                         amount,
@@ -658,178 +621,3 @@ def _spring_festival(
                         None,
                     )
                 )
-
-
-def _walk(p: Profile, events: list[Event], rng: random.Random) -> list[Txn]:
-    """Apply events in time order, skipping what the account cannot afford."""
-    bal: dict[str, int] = {p.current_id: 0}
-    floor: dict[str, int] = {p.current_id: 0}
-    if p.savings_id:
-        bal[p.savings_id] = 0
-        floor[p.savings_id] = 0
-    if p.card_id:
-        bal[p.card_id] = 0
-        floor[p.card_id] = -p.card_limit
-    fees = internal_account_id("fees", p.currency)
-    out: list[Txn] = []
-    add = out.append
-    for ts, op, account, counter, amount, kind, desc, ref, merchant in events:
-        if op == _DEBIT:
-            if amount <= 0 or bal[account] - amount < floor[account]:
-                continue
-            bal[account] -= amount
-            add((ts, kind, desc, ref, merchant, ((account, -amount), (counter, amount))))
-        elif op == _CREDIT:
-            if amount <= 0:
-                continue
-            bal[account] += amount
-            add((ts, kind, desc, ref, merchant, ((account, amount), (counter, -amount))))
-        elif op == _TRANSFER:
-            if amount <= 0 or bal[account] - amount < floor[account]:
-                continue
-            bal[account] -= amount
-            if counter in bal:
-                bal[counter] += amount
-            add((ts, kind, desc, ref, merchant, ((account, -amount), (counter, amount))))
-        elif op == _DEBIT_FX:
-            fee = amount * _FX_FEE_PER_MILLE // 1000
-            if amount <= 0 or bal[account] - amount - fee < floor[account]:
-                continue
-            bal[account] -= amount + fee
-            add(
-                (
-                    ts,
-                    kind,
-                    desc,
-                    ref,
-                    merchant,
-                    ((account, -amount - fee), (counter, amount), (fees, fee)),
-                )
-            )
-        elif op == _INTEREST:
-            # ``amount`` is the annual rate in basis points; savings pay monthly, current
-            # accounts quarterly.
-            periods = 12 if account == p.savings_id else 4
-            earned = bal[account] * amount // (10000 * periods)
-            if earned <= 0:
-                continue
-            bal[account] += earned
-            add((ts, kind, desc, ref, None, ((account, earned), (counter, -earned))))
-        elif op == _REPAY:
-            _repay(bal, floor, ts, account, counter, fees, add)
-        elif op == _DRAIN:
-            _drain(p, bal, floor, ts, account, counter, desc, ref, fees, add, rng)
-    return out
-
-
-def _repay(
-    bal: dict[str, int],
-    floor: dict[str, int],
-    ts: int,
-    card: str,
-    current: str,
-    fees: str,
-    add: Callable[[Txn], None],
-) -> None:
-    owed = -bal[card]
-    if owed <= 0:
-        return
-    available = bal[current] - floor[current]
-    if available >= owed:
-        pay = owed
-    elif available >= owed // 10:
-        pay = available // 100 * 100
-    else:
-        pay = 0
-    if pay > 0:
-        bal[current] -= pay
-        bal[card] += pay
-        add(
-            (
-                ts,
-                "card_repayment",
-                "信用卡还款 Card repayment",
-                None,
-                None,
-                ((current, -pay), (card, pay)),
-            )
-        )
-    unpaid = owed - pay
-    charge = unpaid * _CARD_INTEREST_PER_MILLE // 1000
-    if charge > 0 and bal[card] - charge >= floor[card]:
-        bal[card] -= charge
-        add(
-            (
-                ts + 60,
-                "card_interest",
-                "信用卡利息 Card interest",
-                None,
-                None,
-                ((card, -charge), (fees, charge)),
-            )
-        )
-
-
-def _drain(
-    p: Profile,
-    bal: dict[str, int],
-    floor: dict[str, int],
-    ts: int,
-    current: str,
-    interbank: str,
-    desc: str,
-    ref: str | None,
-    fees: str,
-    add: Callable[[Txn], None],
-    rng: random.Random,
-) -> None:
-    if p.savings_id and bal[p.savings_id] > 0:
-        amount = bal[p.savings_id]
-        bal[p.savings_id] = 0
-        bal[current] += amount
-        add(
-            (
-                ts - 120,
-                "own_transfer",
-                "转入活期 From savings",
-                None,
-                None,
-                ((p.savings_id, -amount), (current, amount)),
-            )
-        )
-    if p.card_id and bal[p.card_id] < 0:
-        _repay(bal, floor, ts - 60, p.card_id, current, fees, add)
-    amount = bal[current] - rng.randrange(0, 5000)
-    if amount > 0:
-        bal[current] -= amount
-        add((ts, "transfer", desc, ref, None, ((current, -amount), (interbank, amount))))
-
-
-def final_sweeps(
-    profiles: Sequence[Profile], w: Window, balances: dict[str, int], seed: int
-) -> list[Txn]:
-    """Return the last transfers out of fading customers' current accounts.
-
-    Money friends sent them arrives outside their own simulation, so whatever is left
-    beyond small change moves to their other bank on the window's last evening.
-    """
-    out: list[Txn] = []
-    ts = w.midnight[-1] + 86399
-    for p in profiles:
-        if p.fade_month is None:
-            continue
-        keep = random.Random(seed * 1_000_003 + p.index).randrange(0, 5000)
-        amount = balances.get(p.current_id, 0) - keep
-        if amount > 0:
-            interbank = internal_account_id("interbank", p.currency)
-            out.append(
-                (
-                    ts,
-                    "transfer",
-                    "转至本人他行账户 Transfer to own account at another bank",
-                    "OWN ACCOUNT",
-                    None,
-                    ((p.current_id, -amount), (interbank, amount)),
-                )
-            )
-    return out

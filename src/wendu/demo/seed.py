@@ -27,9 +27,11 @@ from sqlalchemy import MetaData, Table, select
 from sqlalchemy.orm import Session
 
 from wendu.db import Database
-from wendu.demo.activity import Market, Txn, final_sweeps, simulate
+from wendu.demo.activity import simulate
+from wendu.demo.booking import Txn, final_sweeps
 from wendu.demo.catalogue import PRODUCTS, internal_accounts, merchants
 from wendu.demo.clock import DEFAULT_END, Window
+from wendu.demo.market import Market
 from wendu.demo.names import CN_CITIES, INTERNATIONAL
 from wendu.demo.people import SANDBOX_PASSWORD, build_people, customer_rng
 from wendu.demo.writer import POSTING_COLUMNS, TXN_COLUMNS, BackgroundWriter, BulkWriter
