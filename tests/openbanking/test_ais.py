@@ -20,6 +20,7 @@ from factories import (
 )
 from wendu.db import Database
 from wendu.identity.models import Partner
+from wendu.identity.sandbox import sandbox_account_consent
 
 AISP = "/open-banking/v4.0/aisp"
 T0 = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
@@ -220,3 +221,30 @@ def test_public_catalogue(client: TestClient, db: Database) -> None:
     assert mine["name"] == {"en": "Steady Income Fund", "zh": "稳盈理财"}
     assert mine["risk_level"] == "R3"
     assert mine["interest_rate_percent"] == "2.85"
+
+
+def test_end_to_end_with_the_sandbox_consent_flow(
+    client: TestClient,
+    db: Database,
+    app: Any,
+    settings: Any,
+    new_partner: Callable[..., Partner],
+    customer_bank: dict[str, Any],
+) -> None:
+    """A consent made by identity's sandbox flow (the CLI's steps) reads accounts here."""
+    b = customer_bank
+    partner = new_partner()
+    with db.session() as s:
+        made = sandbox_account_consent(
+            s,
+            app.state.keyring,
+            settings,
+            client_id=partner.client_id,
+            customer_id=b["customer_id"],
+            permissions=["ReadAccountsBasic", "ReadBalances"],
+            account_ids=[b["savings"]],
+        )
+    headers = {"Authorization": f"Bearer {made.access_token}"}
+    accounts = client.get(f"{AISP}/accounts", headers=headers).json()["Data"]["Account"]
+    assert [a["AccountId"] for a in accounts] == [b["savings"]]
+    assert client.get(f"{AISP}/accounts/{b['current']}", headers=headers).status_code == 400
