@@ -15,6 +15,8 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from wendu.config import Settings
+
 log = logging.getLogger("wendu.ratelimit")
 
 
@@ -175,11 +177,19 @@ class RateLimiter:
             close()
 
 
-def make_limiter(settings: Any, *, prefix: str = "wendu:rl:") -> RateLimiter:
-    """Build the limiter the settings ask for (Redis when ``redis_url`` is set)."""
+def make_limiter(settings: Settings, *, prefix: str = "wendu:rl:") -> RateLimiter:
+    """Build the limiter the settings ask for (Redis when ``redis_url`` is set).
+
+    Each client IP on the unauthenticated endpoints gets the same default budget as a
+    partner: one IP is at most one partner's worth of login and token traffic.
+    """
     backend: Backend = (
         RedisBackend(settings.redis_url, prefix) if settings.redis_url else MemoryBackend()
     )
     return RateLimiter(
-        backend, per_minute=settings.rate_limit_per_minute, burst=settings.rate_limit_burst
+        backend,
+        per_minute=settings.rate_limit_per_minute,
+        burst=settings.rate_limit_burst,
+        ip_per_minute=settings.rate_limit_per_minute,
+        ip_burst=settings.rate_limit_burst,
     )
