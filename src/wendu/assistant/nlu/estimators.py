@@ -1,0 +1,371 @@
+"""Intent estimators following the scikit-learn contract.
+
+``fit`` returns self, learned state ends in ``_``, randomness comes only from
+``random_state``, and every estimator clones and pickles (no lambdas: the tokenisers
+are module-level functions).
+
+The classifier is an ensemble of linear views over the same text: TF-IDF word and
+character n-grams, multilingual USE embeddings and MiniLM embeddings. Each view is a
+logistic regression whose probabilities are calibrated by temperature scaling on
+out-of-fold logits; the views are combined as a weighted product of experts (sum of
+log-probabilities) and the combination gets its own temperature, fitted on the same
+out-of-fold predictions, so ``predict_proba`` is calibrated end to end.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import scipy.sparse as sp
+from scipy.optimize import minimize_scalar
+from scipy.special import log_softmax, softmax
+from sklearn.base import BaseEstimator, ClassifierMixin, TransformerMixin, clone
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import StratifiedKFold
+from sklearn.pipeline import FeatureUnion
+from sklearn.utils.multiclass import unique_labels
+from sklearn.utils.validation import check_is_fitted
+
+from wendu.assistant.nlu.encoders import ENCODERS, embed, limit_threads
+from wendu.assistant.nlu.text import normalize, segment
+
+VIEWS = ("tfidf", "use", "minilm")
+
+
+def _texts(X: Any) -> list[str]:
+    if isinstance(X, str):
+        raise TypeError("expected a sequence of texts, got a single string")
+    return [normalize(str(x)) for x in X]
+
+
+def char_analyzer_input(text: str) -> str:
+    """Lower-case a text for character n-grams."""
+    return text.lower()
+
+
+class TfidfFeatures(TransformerMixin, BaseEstimator):
+    """TF-IDF over jieba/regex words and character n-grams, stacked side by side."""
+
+    def __init__(
+        self,
+        word_ngram_range: tuple[int, int] = (1, 2),
+        char_ngram_range: tuple[int, int] = (1, 4),
+        min_df: int = 1,
+        sublinear_tf: bool = True,
+    ) -> None:
+        self.word_ngram_range = word_ngram_range
+        self.char_ngram_range = char_ngram_range
+        self.min_df = min_df
+        self.sublinear_tf = sublinear_tf
+
+    def _union(self) -> FeatureUnion:
+        word = TfidfVectorizer(
+            tokenizer=segment,
+            token_pattern=None,
+            lowercase=False,
+            ngram_range=self.word_ngram_range,
+            min_df=self.min_df,
+            sublinear_tf=self.sublinear_tf,
+            dtype=np.float32,
+        )
+        char = TfidfVectorizer(
+            analyzer="char_wb",
+            preprocessor=char_analyzer_input,
+            ngram_range=self.char_ngram_range,
+            min_df=self.min_df,
+            sublinear_tf=self.sublinear_tf,
+            dtype=np.float32,
+        )
+        return FeatureUnion([("word", word), ("char", char)])
+
+    def fit(self, X: Sequence[str], y: Any = None) -> TfidfFeatures:
+        """Learn the vocabularies and IDF weights."""
+        self.union_ = self._union().fit(_texts(X))
+        self.n_features_out_ = int(sum(len(v.vocabulary_) for _, v in self.union_.transformer_list))
+        return self
+
+    def transform(self, X: Sequence[str]) -> sp.csr_matrix:
+        """Return the TF-IDF matrix (rows are L2-normalised per block)."""
+        check_is_fitted(self, "union_")
+        return sp.csr_matrix(self.union_.transform(_texts(X)))
+
+
+class EmbeddingFeatures(TransformerMixin, BaseEstimator):
+    """Frozen sentence-encoder features ("use" or "minilm"); holds no weights itself."""
+
+    def __init__(self, encoder: str = "use", threads: int = 1) -> None:
+        self.encoder = encoder
+        self.threads = threads
+
+    def fit(self, X: Sequence[str], y: Any = None) -> EmbeddingFeatures:
+        """Check the encoder name and record the output width."""
+        if self.encoder not in ENCODERS:
+            raise ValueError(f"unknown encoder {self.encoder!r}")
+        self.n_features_out_ = ENCODERS[self.encoder].dim
+        return self
+
+    def transform(self, X: Sequence[str]) -> np.ndarray:
+        """Embed the texts."""
+        check_is_fitted(self, "n_features_out_")
+        return embed(self.encoder, _texts(X), threads=self.threads)
+
+
+def fit_temperature(logits: np.ndarray, y_index: np.ndarray) -> float:
+    """Return the temperature minimising the negative log-likelihood of y_index."""
+    rows = np.arange(len(y_index))
+
+    def nll(log_t: float) -> float:
+        return float(-log_softmax(logits / np.exp(log_t), axis=1)[rows, y_index].mean())
+
+    res = minimize_scalar(nll, bounds=(np.log(0.05), np.log(20.0)), method="bounded")
+    return float(np.exp(res.x))
+
+
+class CalibratedLogisticRegression(ClassifierMixin, BaseEstimator):
+    """Multinomial logistic regression with temperature scaling from out-of-fold logits.
+
+    With ``cv`` folds (0 or 1 disables calibration), ``oof_logits_`` keeps the
+    out-of-fold decision values so an ensemble can calibrate its combination.
+    """
+
+    def __init__(
+        self,
+        C: float = 10.0,
+        cv: int = 3,
+        max_iter: int = 500,
+        tol: float = 1e-3,
+        class_weight: str | None = None,
+        random_state: int | None = None,
+    ) -> None:
+        self.C = C
+        self.cv = cv
+        self.max_iter = max_iter
+        self.tol = tol
+        self.class_weight = class_weight
+        self.random_state = random_state
+
+    def _lr(self) -> LogisticRegression:
+        return LogisticRegression(
+            C=self.C,
+            max_iter=self.max_iter,
+            tol=self.tol,
+            class_weight=self.class_weight,
+            random_state=self.random_state,
+        )
+
+    def fit(self, X: Any, y: Any) -> CalibratedLogisticRegression:
+        """Fit the regression, then its temperature on out-of-fold logits."""
+        y_arr = np.asarray(y)
+        self.classes_ = unique_labels(y_arr)
+        if len(self.classes_) < 2:
+            raise ValueError("need at least two classes")
+        y_index = np.searchsorted(self.classes_, y_arr)
+        self.oof_logits_: np.ndarray | None = None
+        self.temperature_ = 1.0
+        folds = min(self.cv, int(np.bincount(y_index).min()))
+        if folds >= 2:
+            oof = np.zeros((len(y_arr), len(self.classes_)), dtype=np.float64)
+            splitter = StratifiedKFold(folds, shuffle=True, random_state=self.random_state)
+            for train, test in splitter.split(np.zeros(len(y_arr)), y_index):
+                part = self._lr().fit(X[train], y_index[train])
+                oof[np.ix_(test, part.classes_)] = part.decision_function(X[test])
+                missing = np.setdiff1d(np.arange(len(self.classes_)), part.classes_)
+                oof[np.ix_(test, missing)] = -1e3
+            self.oof_logits_ = oof
+            self.temperature_ = fit_temperature(oof, y_index)
+        self.model_ = self._lr().fit(X, y_index)
+        self.n_features_in_ = int(X.shape[1])
+        return self
+
+    def decision_function(self, X: Any) -> np.ndarray:
+        """Return temperature-scaled logits."""
+        check_is_fitted(self, "model_")
+        return np.asarray(self.model_.decision_function(X)) / self.temperature_
+
+    def predict_proba(self, X: Any) -> np.ndarray:
+        """Return calibrated class probabilities."""
+        return np.asarray(softmax(self.decision_function(X), axis=1))
+
+    def predict(self, X: Any) -> np.ndarray:
+        """Return the most probable class."""
+        return np.asarray(self.classes_[self.decision_function(X).argmax(axis=1)])
+
+
+def make_view(name: str, threads: int = 1) -> TransformerMixin:
+    """Build the featuriser of view NAME."""
+    if name == "tfidf":
+        return TfidfFeatures()
+    if name in ENCODERS:
+        return EmbeddingFeatures(encoder=name, threads=threads)
+    raise ValueError(f"unknown view {name!r}; choose from {VIEWS}")
+
+
+class IntentEnsemble(ClassifierMixin, BaseEstimator):
+    """Calibrated product-of-experts over TF-IDF, USE and MiniLM linear views.
+
+    ``views`` picks the members; ``C`` gives each view's inverse regularisation
+    (same order); ``weights`` the exponent of each view in the product (default 1).
+    """
+
+    def __init__(
+        self,
+        views: tuple[str, ...] = VIEWS,
+        C: tuple[float, ...] = (10.0, 5.0, 20.0),
+        weights: tuple[float, ...] | None = None,
+        cv: int = 3,
+        threads: int = 1,
+        random_state: int | None = 0,
+    ) -> None:
+        self.views = views
+        self.C = C
+        self.weights = weights
+        self.cv = cv
+        self.threads = threads
+        self.random_state = random_state
+
+    def _weights(self) -> np.ndarray:
+        w = np.ones(len(self.views)) if self.weights is None else np.asarray(self.weights, float)
+        if len(w) != len(self.views):
+            raise ValueError("weights must have one value per view")
+        return w
+
+    def fit(self, X: Sequence[str], y: Sequence[str]) -> IntentEnsemble:
+        """Fit every view, then the temperature of their combination."""
+        with limit_threads(self.threads):
+            return self._fit(X, y)
+
+    def _fit(self, X: Sequence[str], y: Sequence[str]) -> IntentEnsemble:
+        if not self.views:
+            raise ValueError("at least one view is required")
+        if len(self.C) != len(self.views):
+            raise ValueError("C must have one value per view")
+        texts = list(X)
+        y_arr = np.asarray(y)
+        if len(texts) != len(y_arr):
+            raise ValueError("X and y have different lengths")
+        self.classes_ = unique_labels(y_arr)
+        y_index = np.searchsorted(self.classes_, y_arr)
+        self.featurizers_: list[Any] = []
+        self.classifiers_: list[CalibratedLogisticRegression] = []
+        oof_parts: list[np.ndarray] = []
+        for view, c in zip(self.views, self.C, strict=True):
+            feat = clone(make_view(view, self.threads)).fit(texts)
+            clf = CalibratedLogisticRegression(C=c, cv=self.cv, random_state=self.random_state).fit(
+                feat.transform(texts), y_arr
+            )
+            self.featurizers_.append(feat)
+            self.classifiers_.append(clf)
+            if clf.oof_logits_ is not None:
+                oof_parts.append(log_softmax(clf.oof_logits_ / clf.temperature_, axis=1))
+                clf.oof_logits_ = None  # keep saved models small
+        self.temperature_ = 1.0
+        self.oof_proba_: np.ndarray | None = None
+        if len(oof_parts) == len(self.views):
+            combined = np.tensordot(self._weights(), np.stack(oof_parts), axes=1)
+            self.temperature_ = fit_temperature(combined, y_index)
+            self.oof_proba_ = np.asarray(softmax(combined / self.temperature_, axis=1))
+        return self
+
+    def view_log_proba(self, X: Sequence[str]) -> list[np.ndarray]:
+        """Return each view's calibrated log-probabilities."""
+        check_is_fitted(self, "classifiers_")
+        texts = list(X)
+        with limit_threads(self.threads):
+            return [
+                log_softmax(clf.decision_function(feat.transform(texts)), axis=1)
+                for feat, clf in zip(self.featurizers_, self.classifiers_, strict=True)
+            ]
+
+    def predict_proba(self, X: Sequence[str]) -> np.ndarray:
+        """Return calibrated intent probabilities (columns follow ``classes_``)."""
+        combined = np.tensordot(self._weights(), np.stack(self.view_log_proba(X)), axes=1)
+        return np.asarray(softmax(combined / self.temperature_, axis=1))
+
+    def predict(self, X: Sequence[str]) -> np.ndarray:
+        """Return the most probable intent."""
+        return np.asarray(self.classes_[self.predict_proba(X).argmax(axis=1)])
+
+
+def top2(proba: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Return (best index, best probability, best minus second-best) per row."""
+    if proba.shape[1] == 1:
+        ones = np.ones(len(proba))
+        return np.zeros(len(proba), dtype=int), proba[:, 0], ones
+    part = np.partition(proba, -2, axis=1)
+    return proba.argmax(axis=1), part[:, -1], part[:, -1] - part[:, -2]
+
+
+class OutOfScopeDetector(BaseEstimator):
+    """Reject a prediction when its confidence or its top-2 margin is too low.
+
+    ``fit(proba, y)`` takes calibrated probabilities and, per row, the index of the
+    true class or -1 for an out-of-scope example; ``oos_column`` names a trained
+    out-of-scope class whose wins also count as rejections. It searches a grid of
+    (threshold, margin) pairs and keeps the pair that maximises in-scope accuracy
+    plus out-of-scope recall while losing at most ``max_in_scope_loss`` of in-scope
+    accuracy (a rejected in-scope query counts as wrong). Without out-of-scope
+    examples it takes the strictest pair inside that budget.
+    """
+
+    def __init__(
+        self,
+        max_in_scope_loss: float = 0.03,
+        oos_column: int | None = None,
+        grid_size: int = 41,
+        tolerance: float = 0.005,
+    ) -> None:
+        self.max_in_scope_loss = max_in_scope_loss
+        self.oos_column = oos_column
+        self.grid_size = grid_size
+        self.tolerance = tolerance
+
+    def _reject(self, proba: np.ndarray, threshold: float, margin: float) -> np.ndarray:
+        best, p1, gap = top2(proba)
+        reject = (p1 < threshold) | (gap < margin)
+        if self.oos_column is not None:
+            reject |= best == self.oos_column
+        return np.asarray(reject)
+
+    def fit(self, X: np.ndarray, y: Sequence[int]) -> OutOfScopeDetector:
+        """Choose the threshold and the margin on held-out predictions."""
+        proba = np.asarray(X, dtype=float)
+        y_arr = np.asarray(y, dtype=int)
+        if proba.ndim != 2 or len(proba) != len(y_arr):
+            raise ValueError("X must be (n_samples, n_classes) matching y")
+        in_scope = y_arr >= 0
+        if not in_scope.any():
+            raise ValueError("need in-scope examples to calibrate")
+        if self.oos_column is not None:
+            in_scope &= y_arr != self.oos_column
+        oos = ~in_scope
+        best, p1, gap = top2(proba)
+        correct = best == y_arr
+        base = float(correct[in_scope].mean())
+        grid = np.linspace(0.0, 1.0, self.grid_size)
+        candidates: list[tuple[float, float, float, float]] = []
+        for threshold in grid:
+            for margin in grid[: self.grid_size // 2 + 1]:
+                reject = (p1 < threshold) | (gap < margin)
+                if self.oos_column is not None:
+                    reject |= best == self.oos_column
+                acc = float((correct & ~reject)[in_scope].mean())
+                if acc < base - self.max_in_scope_loss:
+                    continue
+                recall = float(reject[oos].mean()) if oos.any() else 0.0
+                strictness = float(reject[in_scope].mean())
+                candidates.append((acc + recall, strictness, float(threshold), float(margin)))
+        best_score = max(c[0] for c in candidates)
+        # Near-ties go to the stricter rule: unseen nonsense is more varied than the
+        # out-of-scope examples, so spare confidence is better spent on rejecting.
+        near = [c for c in candidates if c[0] >= best_score - self.tolerance]
+        _, _, self.threshold_, self.margin_ = max(near, key=lambda c: (c[1], c[0]))
+        self.in_scope_accuracy_ = base
+        return self
+
+    def predict(self, X: np.ndarray) -> np.ndarray:
+        """Return True for rows to reject as out of scope."""
+        check_is_fitted(self, "threshold_")
+        return self._reject(np.asarray(X, dtype=float), self.threshold_, self.margin_)
