@@ -12,7 +12,7 @@ import threading
 import time
 from collections import OrderedDict
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 from weakref import WeakKeyDictionary
 
@@ -45,6 +45,9 @@ class AccessContext:
     permissions: frozenset[str] = frozenset()
     account_ids: tuple[str, ...] = ()
     rate_limit_per_minute: int | None = None
+    # The consent's transaction window, so AIS need not read the consent again.
+    transaction_from: datetime | None = None
+    transaction_to: datetime | None = None
 
     @property
     def is_customer_token(self) -> bool:
@@ -217,6 +220,8 @@ def verify_access_token(
         permissions=frozenset(consent.permissions or []) if consent else frozenset(),
         account_ids=tuple(consent.account_ids or []) if consent else (),
         rate_limit_per_minute=partner.rate_limit_per_minute,
+        transaction_from=consent.transaction_from if consent else None,
+        transaction_to=consent.transaction_to if consent else None,
     )
 
 

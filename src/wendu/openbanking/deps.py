@@ -1,4 +1,9 @@
-"""Named dependencies of the Open Banking routes: media types, the core bank, consent scopes."""
+"""Named dependencies of the Open Banking routes: the core bank and consent scopes.
+
+``wendu.web.EdgeMiddleware`` already answers 406/415 for every ``/open-banking/`` route;
+``require_json_accept``/``require_json_body`` remain as explicit route guards (PIS/CBPII use
+them) and give the same answers.
+"""
 
 from __future__ import annotations
 
@@ -12,7 +17,6 @@ from fastapi import Depends, Request
 from wendu.deps import SessionDep
 from wendu.errors import WenduError, forbidden, unknown_resource
 from wendu.identity.deps import CustomerAccess
-from wendu.identity.models import Consent
 from wendu.identity.tokens import AccessContext
 from wendu.ledger.port import CoreBank
 from wendu.ledger.sandbox import SandboxCoreBank
@@ -94,7 +98,7 @@ class ConsentScope:
         self.codes = frozenset(codes)
 
     # Async on purpose: nothing here blocks, and a sync dependency costs a thread hop.
-    async def __call__(self, access: CustomerAccess, session: SessionDep) -> Scope:
+    async def __call__(self, access: CustomerAccess) -> Scope:
         """Return the request's scope or raise 403 U007 when the consent lacks the permission."""
         if access.consent_kind != ACCOUNT_ACCESS or access.consent_id is None:
             raise forbidden("The token is not bound to an account-access consent", code="U007")
@@ -103,19 +107,13 @@ class ConsentScope:
                 f"The consent does not grant {' or '.join(sorted(self.codes))}", code="U007"
             )
         assert access.customer_id is not None
-        if hasattr(access, "transaction_from"):
-            window = (access.transaction_from, access.transaction_to)
-        else:
-            # An AccessContext without the window (older identity code): read the consent.
-            consent = session.get(Consent, access.consent_id)
-            window = (consent.transaction_from, consent.transaction_to) if consent else (None, None)
         return Scope(
             access=access,
             customer_id=access.customer_id,
             permissions=access.permissions,
             account_ids=access.account_ids,
-            transaction_from=window[0],
-            transaction_to=window[1],
+            transaction_from=access.transaction_from,
+            transaction_to=access.transaction_to,
         )
 
 

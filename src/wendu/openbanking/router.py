@@ -32,8 +32,6 @@ from wendu.openbanking.deps import (
     StandingOrdersScope,
     StatementsScope,
     TransactionsScope,
-    require_json_accept,
-    require_json_body,
 )
 from wendu.openbanking.pagination import MAX_PAGE, PageRequest
 from wendu.openbanking.schemas import (
@@ -47,7 +45,7 @@ from wendu.openbanking.wire import catalogue_product
 PREFIX = "/open-banking/v4.0/aisp"
 TAG = "Account and Transaction (UK OB v4.0)"
 
-aisp = APIRouter(prefix=PREFIX, tags=[TAG], dependencies=[Depends(require_json_accept)])
+aisp = APIRouter(prefix=PREFIX, tags=[TAG])
 public = APIRouter(tags=["Products"])
 router = APIRouter()
 
@@ -98,7 +96,6 @@ def _ok(body: dict[str, Any]) -> OBJSONResponse:
     operation_id="CreateAccountAccessConsents",
     status_code=201,
     response_model=ConsentResponse,
-    dependencies=[Depends(require_json_body)],
     summary="Create an account-access consent",
 )
 def create_consent(
