@@ -5,8 +5,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date
 
-from sqlalchemy import func, select
+import pytest
+from sqlalchemy import func, inspect, select
 
+import wendu.demo.seed as seed_module
 from wendu.db import Database
 from wendu.demo.seed import bank_digest, seed_bank
 from wendu.ledger.models import Customer, LedgerTransaction
@@ -39,3 +41,21 @@ def test_activity_ends_on_the_anchor_date(fresh_db: Callable[[], Database]) -> N
         ).one()
     # Bookings are UTC; local Shanghai mornings of the first day fall on the evening before.
     assert date(2025, 1, 31) <= first.date() and last.date() <= date(2025, 3, 31)
+
+
+def test_large_seeds_rebuild_the_postings_indexes(
+    fresh_db: Callable[[], Database], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    plain, rebuilt = fresh_db(), fresh_db()
+    seed_bank(plain, customers=6, seed=4, months=3)
+    monkeypatch.setattr(seed_module, "REBUILD_INDEXES_FROM", 1)
+    seed_bank(rebuilt, customers=6, seed=4, months=3)
+
+    assert bank_digest(plain) == bank_digest(rebuilt)
+    for database in (plain, rebuilt):
+        indexes = {
+            ix["name"]: ix["column_names"]
+            for ix in inspect(database.engine).get_indexes("postings")
+        }
+        assert indexes["ix_postings_account_booked"] == ["account_id", "booked_at", "id"]
+        assert indexes["ix_postings_transaction_id"] == ["transaction_id"]

@@ -48,6 +48,8 @@ from wendu.ledger.models import (
 )
 
 CHUNK_CUSTOMERS = 500
+# From this many customers a seed rebuilds the postings indexes instead of filling them.
+REBUILD_INDEXES_FROM = 1000
 
 # Tables the seed writes, in an order that respects foreign keys (for digests and resets).
 SEEDED_TABLES: tuple[str, ...] = (
@@ -228,6 +230,9 @@ def seed_bank(
                 return len(txn_rows)
 
             profiles = people.profiles
+            suspended = (
+                writer.suspend_indexes("postings") if customers >= REBUILD_INDEXES_FROM else []
+            )
             with _progress_bar(progress, customers) as bar, BackgroundWriter(writer) as background:
                 task = bar.add_task("Seeding sandbox bank", total=customers, txns=0) if bar else 0
                 for start in range(0, customers, CHUNK_CUSTOMERS):
@@ -243,6 +248,7 @@ def seed_bank(
                         bar.update(task, advance=len(chunk), txns=transactions)
                 transactions += write(final_sweeps(profiles, window, balances, seed))
             postings = ids[1] - posting_id
+            writer.restore_indexes(suspended)
             writer.add_balances(balances)
             writer.fix_sequences()
         finally:

@@ -99,6 +99,29 @@ class BulkWriter:
                 f"GREATEST((SELECT COALESCE(MAX(id), 0) FROM {table}), 1))"
             )
 
+    def suspend_indexes(self, table: str) -> list[str]:
+        """Drop ``table``'s secondary indexes on SQLite and return the SQL that recreates them.
+
+        Filling a B-tree keyed by account in random order costs more than building it once
+        by sorting; the drop happens inside the seed's transaction, so a failed seed
+        rolls it back and readers keep seeing the indexes of their snapshot.
+        """
+        if not self.is_sqlite:
+            return []
+        rows = self.raw.execute(
+            "SELECT name, sql FROM sqlite_master "
+            "WHERE type = 'index' AND tbl_name = ? AND sql IS NOT NULL",
+            (table,),
+        ).fetchall()
+        for name, _ in rows:
+            self.raw.execute(f'DROP INDEX "{name}"')
+        return [sql for _, sql in rows]
+
+    def restore_indexes(self, statements: Sequence[str]) -> None:
+        """Recreate indexes dropped by :meth:`suspend_indexes`."""
+        for sql in statements:
+            self.raw.execute(sql)
+
     def tune(self) -> None:
         """Give SQLite a large page cache for the bulk load (restored by :meth:`untune`)."""
         if self.is_sqlite:
