@@ -38,7 +38,16 @@ def test_full_flow_authorises_the_consent_and_issues_tokens(flow: Flow, world: W
     tokens = response.json()
     assert tokens["token_type"] == "Bearer" and tokens["scope"] == "openid accounts"
     assert tokens["refresh_token"] and tokens["consent_id"] == auth.consent_id
-    id_token = jwt.decode(tokens["id_token"], options={"verify_signature": False})
+    # A partner verifies the ID token with the published JWKS.
+    kid = jwt.get_unverified_header(tokens["id_token"])["kid"]
+    jwk = next(k for k in flow.browser.get("/oauth2/jwks").json()["keys"] if k["kid"] == kid)
+    id_token = jwt.decode(
+        tokens["id_token"],
+        jwt.PyJWK(jwk).key,
+        algorithms=["ES256"],
+        audience=world.client_id,
+        issuer="http://testserver",
+    )
     assert id_token["openbanking_intent_id"] == auth.consent_id
     assert id_token["aud"] == world.client_id and id_token["nonce"] == "n-" + auth.state
     me = flow.browser.get(
@@ -329,3 +338,13 @@ def new_key_pem() -> str:
     from wendu.identity.partners import generate_signing_key
 
     return generate_signing_key()[2]
+
+
+def test_a_logged_in_customer_goes_straight_to_the_consent_page(flow: Flow, world: World) -> None:
+    flow.approve(world)
+    params = _authorize(flow, world)
+    response = flow.browser.get("/oauth2/authorize", params=params)
+    assert response.status_code == 303
+    assert response.headers["location"].startswith("/oauth2/authorize/consent?req=")
+    consent_page = flow.browser.get(response.headers["location"])
+    assert consent_page.status_code == 200 and 'name="account_id"' in consent_page.text
