@@ -160,12 +160,8 @@ class EdgeMiddleware:
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                headers = [
-                    h
-                    for h in message.get("headers", [])
-                    if h[0].lower() != b"x-fapi-interaction-id"
-                ]
-                headers.append((b"x-fapi-interaction-id", interaction_id.encode()))
+                headers = [h for h in message.get("headers", []) if h[0].lower() != _IID]
+                headers.append((_IID, interaction_id.encode()))
                 decision: Decision | None = state.get(RATE_LIMIT_STATE)
                 if decision is not None:
                     headers.extend(
