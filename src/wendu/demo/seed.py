@@ -233,22 +233,25 @@ def seed_bank(
             suspended = (
                 writer.suspend_indexes("postings") if customers >= REBUILD_INDEXES_FROM else []
             )
-            with _progress_bar(progress, customers) as bar, BackgroundWriter(writer) as background:
+            with _progress_bar(progress, customers) as bar:
                 task = bar.add_task("Seeding sandbox bank", total=customers, txns=0) if bar else 0
-                for start in range(0, customers, CHUNK_CUSTOMERS):
-                    chunk = profiles[start : start + CHUNK_CUSTOMERS]
-                    batch: list[Txn] = []
-                    for p in chunk:
-                        batch.extend(
-                            simulate(p, window, market, profiles, customer_rng(seed, p.index, 2))
-                        )
-                    batch.sort(key=itemgetter(0))
-                    transactions += write(batch)
-                    if bar:
-                        bar.update(task, advance=len(chunk), txns=transactions)
-                transactions += write(final_sweeps(profiles, window, balances, seed))
+                with BackgroundWriter(writer) as background:
+                    for start in range(0, customers, CHUNK_CUSTOMERS):
+                        chunk = profiles[start : start + CHUNK_CUSTOMERS]
+                        batch: list[Txn] = []
+                        for p in chunk:
+                            rng = customer_rng(seed, p.index, 2)
+                            batch.extend(simulate(p, window, market, profiles, rng))
+                        batch.sort(key=itemgetter(0))
+                        transactions += write(batch)
+                        if bar:
+                            bar.update(task, advance=len(chunk), txns=transactions)
+                    transactions += write(final_sweeps(profiles, window, balances, seed))
+                if bar:
+                    status = "Indexing postings" if suspended else "Seeding sandbox bank"
+                    bar.update(task, description=status, txns=transactions)
+                writer.restore_indexes(suspended)
             postings = ids[1] - posting_id
-            writer.restore_indexes(suspended)
             writer.add_balances(balances)
             writer.fix_sequences()
         finally:
