@@ -63,6 +63,7 @@ def test_funds_confirmation_journey(bank: Bank, cof_spec: Spec) -> None:
         f"{CONSENTS}/{consent_id}", headers={"Authorization": f"Bearer {tpp.client_token}"}
     )
     assert deleted.status_code == 204
+    cof_spec.check_response("/funds-confirmation-consents/{ConsentId}", "delete", deleted)
     after = bank.get(f"{CONSENTS}/{consent_id}", tpp.client_token)
     assert after.json()["Data"]["Status"] == "CANC"
     refused = bank.post(CHECKS, _check_body(consent_id, "1.00"), token, key=None)

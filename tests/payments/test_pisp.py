@@ -23,7 +23,7 @@ from payments.support import (
     payment_consent_body,
 )
 from wendu.identity.models import Consent
-from wendu.openbanking.pisp.models import Payment
+from wendu.openbanking.pisp.models import IdempotencyRecord, Payment
 from wendu.openbanking.pisp.service import clearing_account
 
 CONSENTS = f"{PISP}/domestic-payment-consents"
@@ -346,3 +346,73 @@ def test_another_partners_resources_are_unknown(bank: Bank, pis_spec: Spec) -> N
     ):
         response = bank.get(path, stranger.client_token)
         assert (response.status_code, _code(response)) == (400, "U004"), path
+
+
+def test_concurrent_payments_from_one_account_never_overdraw_it(bank: Bank, app: FastAPI) -> None:
+    tpp = bank.tpp()
+    payer = bank.payer(100_00)
+    orders = []
+    for _ in range(10):
+        request = payment_consent_body(amount="30.00")
+        consent_id = bank.post(CONSENTS, request, tpp.client_token, tpp).json()["Data"]["ConsentId"]
+        token = bank.authorise(tpp, payer, consent_id)
+        raw = json.dumps(payment_body(consent_id, request)).encode()
+        orders.append((token, raw))
+
+    async def fire() -> list[httpx.Response]:
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
+            return await asyncio.gather(
+                *(
+                    c.post(
+                        PAYMENTS,
+                        content=raw,
+                        headers={
+                            "Authorization": f"Bearer {token}",
+                            "Content-Type": "application/json",
+                            "x-idempotency-key": secrets.token_hex(8),
+                            **tpp.sign(raw),
+                        },
+                    )
+                    for token, raw in orders
+                )
+            )
+
+    responses = asyncio.run(fire())
+    assert [r.status_code for r in responses] == [201] * 10
+    statuses = sorted(r.json()["Data"]["Status"] for r in responses)
+    assert statuses == ["ACSC"] * 3 + ["RJCT"] * 7
+    assert bank.balance(payer.account_id) == 10_00
+
+
+def test_an_idempotency_key_is_free_again_after_24_hours(bank: Bank) -> None:
+    tpp = bank.tpp()
+    key = secrets.token_hex(8)
+    first = bank.post(CONSENTS, payment_consent_body(amount="1"), tpp.client_token, tpp, key=key)
+    assert first.status_code == 201
+    with bank.db.session() as s:
+        record = s.execute(
+            select(IdempotencyRecord).where(
+                IdempotencyRecord.partner_id == tpp.partner_id, IdempotencyRecord.key == key
+            )
+        ).scalar_one()
+        record.expires_at = now_utc() - timedelta(seconds=1)
+    second = bank.post(CONSENTS, payment_consent_body(amount="2"), tpp.client_token, tpp, key=key)
+    assert second.status_code == 201, second.text
+    assert second.json()["Data"]["ConsentId"] != first.json()["Data"]["ConsentId"]
+
+
+def test_every_payment_route_is_in_the_spec(app: FastAPI, pis_spec: Spec, cof_spec: Spec) -> None:
+    served = {
+        (path, method)
+        for path, operations in app.openapi()["paths"].items()
+        for method in operations
+        if path.startswith(("/open-banking/v4.0/pisp", "/open-banking/v4.0/cbpii"))
+    }
+    assert len(served) == 10
+    for path, method in served:
+        spec, prefix = (
+            (pis_spec, PISP) if path.startswith(PISP) else (cof_spec, "/open-banking/v4.0/cbpii")
+        )
+        operation = spec.doc["paths"][path.removeprefix(prefix)][method]
+        assert operation["operationId"] == app.openapi()["paths"][path][method]["operationId"]

@@ -4,7 +4,7 @@ Every movement is one ``LedgerTransaction`` header plus postings that sum to zer
 ``accounts.balance_minor`` of every account touched changes in the same database transaction.
 
 Concurrency: the accounts of a movement are locked in one consistent order (by id) with
-``SELECT … FOR UPDATE`` on PostgreSQL, so concurrent movements over the same accounts queue
+``SELECT … FOR NO KEY UPDATE`` on PostgreSQL, so concurrent movements over the same accounts queue
 instead of deadlocking; on SQLite the write session (``Database.session(write=True)``) has
 already taken the database write lock at ``BEGIN IMMEDIATE``. Callers that make more than one
 movement in one database transaction give up the consistent order and should not.
@@ -200,14 +200,18 @@ def _check_accounts(accounts: dict[str, Account], deltas: dict[str, int], curren
 
 
 def _lock_accounts(session: Session, account_ids: list[str]) -> dict[str, Account]:
-    # ORDER BY before FOR UPDATE: PostgreSQL locks rows as they leave the sort, so every
-    # movement takes its locks in id order. populate_existing refreshes rows this session
-    # already loaded, so the balance checked below is the one now locked.
+    # ORDER BY before the lock: PostgreSQL locks rows as they leave the sort, so every
+    # movement takes its locks in id order. FOR NO KEY UPDATE (key_share) because only the
+    # balance changes: it still serialises movements, but does not conflict with the KEY SHARE
+    # locks other transactions take by inserting rows that reference an account (payments,
+    # postings) — with plain FOR UPDATE two payments deadlocked on exactly that.
+    # populate_existing refreshes rows this session already loaded, so the balance checked
+    # below is the one now locked.
     rows = session.execute(
         select(Account)
         .where(Account.id.in_(account_ids))
         .order_by(Account.id)
-        .with_for_update()
+        .with_for_update(key_share=True)
         .execution_options(populate_existing=True)
     ).scalars()
     return {row.id: row for row in rows}

@@ -98,10 +98,13 @@ def get_consent(
     response_class=Response,
     summary="Delete (revoke) a funds-confirmation consent",
 )
-def delete_consent(access: ClientAccess, session: SessionDep, consent_id: ConsentId) -> Response:
+def delete_consent(
+    request: Request, db: DatabaseDep, settings: SettingsDep, token: Token, consent_id: ConsentId
+) -> Response:
     """Revoke the consent and its tokens, effective at once."""
-    require_scope(access, SCOPE)
-    service.delete_consent(session, partner_id=access.partner_id, consent_id=consent_id)
+    with write_session(request, db, settings, token, customer=False) as (session, access):
+        require_scope(access, SCOPE)
+        service.delete_consent(session, partner_id=access.partner_id, consent_id=consent_id)
     return Response(status_code=204)
 
 
