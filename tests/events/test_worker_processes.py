@@ -111,7 +111,7 @@ def test_worker_killed_mid_delivery_delivers_after_restart(
     assert receiver.bad_signatures == 0
     log = attempts_of(db, done.id)
     # The interrupted attempt stays visible in the log; the second one succeeded.
-    assert [(a.attempt, a.outcome) for a in log] == [(1, "sending"), (2, "delivered")]
+    assert [(a.attempt, a.outcome) for a in log] == [(1, "interrupted"), (2, "delivered")]
     assert log[0].worker != log[1].worker
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import delete, exists, func, or_, select
+from sqlalchemy import delete, exists, func, or_, select, update
 
 from wendu.events.models import DeliveryAttempt, EventDelivery, EventSubscription, OutboxEvent
 from wendu.kit.repository import Repository
@@ -160,6 +160,14 @@ class DeliveryRepository(Repository[EventDelivery]):
                 EventDelivery.status == "pending",
                 EventDelivery.event_id.in_(list(event_ids)),
             )
+        )
+
+    def mark_interrupted(self, delivery_id: str) -> None:
+        """Label attempts still "sending" as interrupted: their worker lost its lease."""
+        self.session.execute(
+            update(DeliveryAttempt)
+            .where(DeliveryAttempt.delivery_id == delivery_id, DeliveryAttempt.outcome == "sending")
+            .values(outcome="interrupted")
         )
 
     def attempts(self, delivery_id: str) -> Sequence[DeliveryAttempt]:

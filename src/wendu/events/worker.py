@@ -139,6 +139,9 @@ class Worker:
         self, session: Session, delivery: EventDelivery, lease_until: datetime
     ) -> Claim | None:
         now = utcnow()
+        if delivery.locked_until is not None:
+            # A lease ran out without an outcome: the worker died or stalled mid-attempt.
+            DeliveryRepository(session).mark_interrupted(delivery.id)
         if delivery.attempts >= self.events.max_attempts:
             # Its last attempt was interrupted (the worker died): give up now.
             delivery.status = "dead"
