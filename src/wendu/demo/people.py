@@ -13,7 +13,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from itertools import accumulate
-from typing import Any
+from typing import Any, NamedTuple
 
 from wendu.demo.catalogue import CNY_PER_UNIT
 from wendu.demo.clock import Window, add_months
@@ -27,72 +27,36 @@ from wendu.demo.names import (
     SURNAMES,
 )
 
-# segment: (weight, monthly income range in CNY, income kind, savings %, card %, renter %,
-#           trips a year, activity factor, spend factor, risk weights C1..C5)
-SEGMENTS: dict[
-    str,
-    tuple[float, tuple[int, int], str, float, float, float, float, float, float, tuple[float, ...]],
-] = {
-    "student": (0.10, (1_500, 3_500), "allowance", 0.3, 0.1, 0.2, 0.5, 0.8, 0.6, (1, 3, 4, 2, 1)),
-    "young_professional": (
-        0.22,
-        (8_000, 22_000),
-        "salary",
-        0.6,
-        0.6,
-        0.75,
-        1.5,
-        1.05,
-        1.0,
-        (0.5, 2, 4, 3, 1.5),
-    ),
-    "mass": (0.35, (5_000, 14_000), "salary", 0.55, 0.4, 0.45, 0.8, 1.0, 0.9, (1, 3, 4, 1.5, 0.5)),
-    "affluent": (
-        0.15,
-        (22_000, 55_000),
-        "salary",
-        0.9,
-        0.8,
-        0.25,
-        2.5,
-        1.1,
-        1.6,
-        (0.5, 2, 3.5, 3, 1.5),
-    ),
-    "private": (
-        0.05,
-        (70_000, 200_000),
-        "salary",
-        1.0,
-        0.9,
-        0.05,
-        4.0,
-        1.15,
-        2.8,
-        (0.5, 1.5, 3, 3, 2),
-    ),
-    "retiree": (
-        0.13,
-        (3_000, 9_000),
-        "pension",
-        0.8,
-        0.15,
-        0.05,
-        1.2,
-        0.65,
-        0.8,
-        (4, 4, 2, 0.5, 0.2),
-    ),
-}
 
-AGE_RANGE: dict[str, tuple[int, int]] = {
-    "student": (18, 24),
-    "young_professional": (23, 33),
-    "mass": (25, 60),
-    "affluent": (30, 62),
-    "private": (35, 72),
-    "retiree": (60, 85),
+class Segment(NamedTuple):
+    """How customers of one segment earn, what they hold and how they spend."""
+
+    weight: float
+    income: tuple[int, int]  # monthly, in CNY
+    income_kind: str  # salary|pension|allowance
+    p_savings: float
+    p_card: float
+    p_renter: float
+    trips: float  # holidays a year
+    activity: float  # how often they spend
+    spend: float  # how much they spend
+    risk_weights: tuple[float, ...]  # C1..C5
+    ages: tuple[int, int]
+
+
+# A table reads better than one value per line. Columns: weight, income (CNY a month),
+# income kind, P(savings), P(credit card), P(renting), trips a year, activity, spend,
+# risk weights C1..C5, ages.
+# fmt: off
+SEGMENTS: dict[str, Segment] = {
+    "student":            Segment(0.10, (1_500, 3_500),    "allowance", 0.3,  0.1,  0.2,  0.5, 0.8,  0.6, (1, 3, 4, 2, 1),       (18, 24)),  # noqa: E501
+    "young_professional": Segment(0.22, (8_000, 22_000),   "salary",    0.6,  0.6,  0.75, 1.5, 1.05, 1.0, (0.5, 2, 4, 3, 1.5),   (23, 33)),  # noqa: E501
+    "mass":               Segment(0.35, (5_000, 14_000),   "salary",    0.55, 0.4,  0.45, 0.8, 1.0,  0.9, (1, 3, 4, 1.5, 0.5),   (25, 60)),  # noqa: E501
+    "affluent":           Segment(0.15, (22_000, 55_000),  "salary",    0.9,  0.8,  0.25, 2.5, 1.1,  1.6, (0.5, 2, 3.5, 3, 1.5), (30, 62)),  # noqa: E501
+    "private":            Segment(0.05, (70_000, 200_000), "salary",    1.0,  0.9,  0.05, 4.0, 1.15, 2.8, (0.5, 1.5, 3, 3, 2),   (35, 72)),  # noqa: E501
+    "retiree":            Segment(0.13, (3_000, 9_000),    "pension",   0.8,  0.15, 0.05, 1.2, 0.65, 0.8, (4, 4, 2, 0.5, 0.2),   (60, 85)),  # noqa: E501
 }
+# fmt: on
 
 # Share of customers who wind their relationship down over the last months, and who joined
 # during the window; the rest are steady customers.
@@ -103,7 +67,7 @@ INTERNATIONAL_SHARE = 0.09
 SANDBOX_PASSWORD = "wendu-demo"
 
 _SEGMENT_NAMES = tuple(SEGMENTS)
-_SEGMENT_CUM = tuple(accumulate(v[0] for v in SEGMENTS.values()))
+_SEGMENT_CUM = tuple(accumulate(v.weight for v in SEGMENTS.values()))
 _SURNAME_CUM = tuple(accumulate(w for _, _, w in SURNAMES))
 _CITY_CUM = tuple(accumulate(w for _, w in CN_CITIES))
 _RISK = ("C1", "C2", "C3", "C4", "C5")
@@ -296,7 +260,8 @@ def build_people(seed: int, count: int, window: Window, password_hash: str) -> P
 def _customer(rng: random.Random, index: int, window: Window) -> tuple[Profile, dict[str, Any]]:
     showcase = index == 0  # demo00001: a steady, well-equipped customer for the tour
     segment = "young_professional" if showcase else _SEGMENT_NAMES[_pick_cum(rng, _SEGMENT_CUM)]
-    (_, income_range, income_kind, _, _, _, trips, activity, spend, risk_w) = SEGMENTS[segment]
+    traits = SEGMENTS[segment]
+    income_kind = traits.income_kind
     international = not showcase and rng.random() < INTERNATIONAL_SHARE
     currency, abroad, language = "CNY", False, "zh"
     if international:
@@ -316,9 +281,9 @@ def _customer(rng: random.Random, index: int, window: Window) -> tuple[Profile, 
         if rng.random() < 0.04:
             language = "en"
     unit = CNY_PER_UNIT[currency]
-    income_cny = rng.randint(*income_range)
+    income_cny = rng.randint(*traits.income)
     income = int(income_cny / unit) * 100
-    age = rng.randint(*AGE_RANGE[segment])
+    age = rng.randint(*traits.ages)
     birth = window.end - timedelta(days=age * 365 + rng.randrange(365))
     newcomer = not showcase and rng.random() < NEWCOMER_SHARE and window.days > 120
     joined_day = rng.randrange(30, window.days - 90) if newcomer else 0
@@ -339,7 +304,7 @@ def _customer(rng: random.Random, index: int, window: Window) -> tuple[Profile, 
         else window.start - timedelta(days=rng.randrange(200, 3650))
     )
     customer_id = hex_id(rng, "cus")
-    risk_grade = _RISK[_pick_cum(rng, tuple(accumulate(risk_w)))]
+    risk_grade = _RISK[_pick_cum(rng, tuple(accumulate(traits.risk_weights)))]
     phone_prefix = _PHONE.get(country, "+86")
     if country == "GB":
         phone = f"+447700900{rng.randrange(1000):03d}"
@@ -362,9 +327,9 @@ def _customer(rng: random.Random, index: int, window: Window) -> tuple[Profile, 
         income_kind=income_kind,
         payer=payer,
         pay_day=rng.choice((5, 10, 10, 15, 15, 20, 25)),
-        spend=spend * rng.uniform(0.75, 1.3) / unit,
-        level=activity * rng.uniform(0.7, 1.3),
-        trips=trips,
+        spend=traits.spend * rng.uniform(0.75, 1.3) / unit,
+        level=traits.activity * rng.uniform(0.7, 1.3),
+        trips=traits.trips,
         abroad=abroad,
         joined_day=joined_day,
         fade_month=fade_month,
@@ -398,7 +363,7 @@ def _accounts(
     accounts: list[dict[str, Any]],
     cards: list[dict[str, Any]],
 ) -> None:
-    (_, _, _, p_savings, p_card, p_rent, *_rest) = SEGMENTS[profile.segment]
+    segment = SEGMENTS[profile.segment]
     showcase = profile.index == 0
     opened = (
         window.date_of(profile.joined_day)
@@ -456,7 +421,7 @@ def _accounts(
     )
     debit_brand = "UnionPay" if cny and rng.random() < 0.85 else rng.choice(("Visa", "Mastercard"))
     card(profile.current_id, "debit", debit_brand)
-    if showcase or rng.random() < p_savings:
+    if showcase or rng.random() < segment.p_savings:
         goal = rng.random() < 0.35
         profile.savings_id = account(
             "savings",
@@ -467,7 +432,7 @@ def _accounts(
         profile.save_amount = int(profile.income * rng.uniform(0.08, 0.25)) // 10000 * 10000
         profile.save_day = min(28, profile.pay_day + 2)
         profile.opening_savings = int(profile.income * rng.uniform(1, 10))
-    if showcase or rng.random() < p_card:
+    if showcase or rng.random() < segment.p_card:
         limit = max(5_000_00, int(profile.income * rng.uniform(1.5, 4)) // 100_000 * 100_000)
         product = rng.choice(
             ("prd_card_classic", "prd_card_classic", "prd_card_platinum", "prd_card_travel")
@@ -475,7 +440,7 @@ def _accounts(
         profile.card_id = account("credit_card", product, "信用卡" if zh else "Credit card", limit)
         profile.card_limit = limit
         card(profile.card_id, "credit", rng.choice(("UnionPay", "Visa", "Mastercard")))
-    if showcase or rng.random() < p_rent:
+    if showcase or rng.random() < segment.p_renter:
         profile.rent = int(profile.income * rng.uniform(0.18, 0.35)) // 10000 * 10000
         profile.rent_day = rng.choice((1, 1, 5, 15, 28))
         profile.landlord = (rng.choice(PAYEE_NAMES), "6228" + _digits(rng, 15))
