@@ -233,6 +233,8 @@ def _prepare_postgres(url: str, name: str) -> str:
 
 
 def _seed_bank(db: Any, customers: int) -> str:
+    if customers < 1:
+        return ""
     try:
         from wendu.demo.seed import seed_bank
     except ImportError:
