@@ -348,3 +348,20 @@ def test_a_logged_in_customer_goes_straight_to_the_consent_page(flow: Flow, worl
     assert response.headers["location"].startswith("/oauth2/authorize/consent?req=")
     consent_page = flow.browser.get(response.headers["location"])
     assert consent_page.status_code == 200 and 'name="account_id"' in consent_page.text
+
+
+def test_approving_without_an_account_keeps_the_consent_waiting(flow: Flow, world: World) -> None:
+    params = _authorize(flow, world, lang="en")
+    page = flow.browser.get("/oauth2/authorize", params=params)
+    consent_page = flow.browser.get(flow.login(world, page).headers["location"])
+    response = flow.browser.post(
+        "/oauth2/authorize/consent",
+        data={
+            "csrf_token": hidden(consent_page.text, "csrf_token"),
+            "req": hidden(consent_page.text, "req"),
+            "decision": "approve",
+            "lang": "en",
+        },
+    )
+    assert response.status_code == 400 and "Choose at least one account." in response.text
+    assert _consent(flow, params["consent_id"]).status == "AWAU"

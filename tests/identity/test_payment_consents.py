@@ -99,7 +99,7 @@ def test_payment_consent_refuses_two_debtor_accounts(flow: Flow, world: World) -
             "account_id": world.account_ids,
         },
     )
-    assert response.status_code == 400 and "exactly one account" in response.text
+    assert response.status_code == 400 and "请只选择一个账户" in response.text
     with flow.db.session() as s:
         consent = s.get(Consent, consent_id)
         assert consent is not None and consent.status == "AWAU"

@@ -32,7 +32,7 @@ from wendu.identity.customers import authenticate_customer
 from wendu.identity.models import Consent, Partner
 from wendu.identity.oauth import issue_authorization_code
 from wendu.identity.partners import get_partner_by_client_id
-from wendu.identity.texts import kind_text, permission_text
+from wendu.identity.texts import UI, kind_text, permission_text
 from wendu.ledger.models import Account
 
 router = APIRouter(include_in_schema=False)
@@ -289,7 +289,7 @@ def consent_decision(
             partner=partner,
             consent=consent,
             customer_id=customer_id,
-            error=err.items[0].message,
+            error=UI[language][_decision_error(err)],
         )
     if consent.status == "RJCT":
         target = error_redirect(
@@ -313,6 +313,16 @@ def consent_decision(
         auth.redirect_uri, {"code": code, "state": auth.state, "iss": settings.public_url}
     )
     return _redirect(target)
+
+
+def _decision_error(err: WenduError) -> str:
+    """Return the UI text key for a refused consent decision."""
+    code = err.items[0].code
+    if code == "U001":
+        return "pick_accounts"
+    if code == "U004":
+        return "account_unavailable"
+    return "pick_one_account"
 
 
 def _safe_next(target: str | None) -> str:

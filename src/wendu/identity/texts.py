@@ -92,6 +92,9 @@ UI: dict[str, dict[str, str]] = {
         "session_expired": "页面已过期，请返回应用重新发起。",
         "csrf_failed": "表单已失效，请刷新页面后重试。",
         "login_to_continue": "请登录以管理已连接的应用。",
+        "pick_accounts": "请至少选择一个账户。",
+        "pick_one_account": "请只选择一个账户。",
+        "account_unavailable": "所选账户不可用于此授权。",
     },
     "en": {
         "bank": "Wendu Bank",
@@ -128,6 +131,9 @@ UI: dict[str, dict[str, str]] = {
         "session_expired": "This page has expired; please start again from the app.",
         "csrf_failed": "The form has expired; please reload the page and try again.",
         "login_to_continue": "Log in to manage your connected apps.",
+        "pick_accounts": "Choose at least one account.",
+        "pick_one_account": "Choose exactly one account.",
+        "account_unavailable": "An account you chose cannot be used for this request.",
     },
 }
 
