@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import secrets
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 import jwt
+from fastapi.testclient import TestClient
 from sqlalchemy import update
 
-from identity.flow import Flow, World, hidden, query_of
+from identity.flow import Flow, World, hidden, new_browser, query_of
 from wendu.db import utcnow
 from wendu.identity.models import AuthorizationCode, Consent
 from wendu.identity.oauth import new_pkce_pair
@@ -365,3 +368,26 @@ def test_approving_without_an_account_keeps_the_consent_waiting(flow: Flow, worl
     )
     assert response.status_code == 400 and "Choose at least one account." in response.text
     assert _consent(flow, params["consent_id"]).status == "AWAU"
+
+
+def test_concurrent_redemptions_of_one_code_yield_one_token(flow: Flow, world: World) -> None:
+    auth = flow.approve(world)
+    clients = [new_browser(flow.browser.app) for _ in range(6)]
+    barrier = threading.Barrier(len(clients))
+
+    def redeem(client: TestClient) -> int:
+        barrier.wait()
+        return client.post(
+            "/oauth2/token",
+            data={
+                "grant_type": "authorization_code",
+                "code": auth.code,
+                "redirect_uri": world.redirect_uri,
+                "code_verifier": auth.pkce.verifier,
+            },
+            auth=(world.client_id, world.secret),
+        ).status_code
+
+    with ThreadPoolExecutor(len(clients)) as pool:
+        statuses = sorted(pool.map(redeem, clients))
+    assert statuses == [200] + [400] * (len(clients) - 1)
