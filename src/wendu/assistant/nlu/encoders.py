@@ -18,6 +18,9 @@ import numpy as np
 
 _LOCK = threading.Lock()
 
+#: The feature views an intent ensemble can combine.
+VIEWS = ("tfidf", "use", "minilm")
+
 
 class SentenceEncoder(Protocol):
     """A frozen encoder mapping texts to L2-normalised float32 vectors."""

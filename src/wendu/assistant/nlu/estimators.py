@@ -26,13 +26,20 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedKFold
 from sklearn.pipeline import FeatureUnion
-from sklearn.utils.multiclass import unique_labels
-from sklearn.utils.validation import check_is_fitted
+from sklearn.utils.multiclass import check_classification_targets, unique_labels
+from sklearn.utils.validation import check_is_fitted, validate_data
 
-from wendu.assistant.nlu.encoders import ENCODERS, embed, limit_threads
+from wendu.assistant.nlu.encoders import ENCODERS, VIEWS, embed, limit_threads
 from wendu.assistant.nlu.text import normalize, segment
 
-VIEWS = ("tfidf", "use", "minilm")
+__all__ = [
+    "VIEWS",
+    "CalibratedLogisticRegression",
+    "EmbeddingFeatures",
+    "IntentEnsemble",
+    "OutOfScopeDetector",
+    "TfidfFeatures",
+]
 
 
 def _texts(X: Any) -> list[str]:
@@ -158,10 +165,11 @@ class CalibratedLogisticRegression(ClassifierMixin, BaseEstimator):
 
     def fit(self, X: Any, y: Any) -> CalibratedLogisticRegression:
         """Fit the regression, then its temperature on out-of-fold logits."""
-        y_arr = np.asarray(y)
+        X, y_arr = validate_data(self, X, y, accept_sparse="csr")
+        check_classification_targets(y_arr)
         self.classes_ = unique_labels(y_arr)
         if len(self.classes_) < 2:
-            raise ValueError("need at least two classes")
+            raise ValueError(f"need at least two classes; got 1 class: {self.classes_}")
         y_index = np.searchsorted(self.classes_, y_arr)
         self.oof_logits_: np.ndarray | None = None
         self.temperature_ = 1.0
@@ -171,27 +179,46 @@ class CalibratedLogisticRegression(ClassifierMixin, BaseEstimator):
             splitter = StratifiedKFold(folds, shuffle=True, random_state=self.random_state)
             for train, test in splitter.split(np.zeros(len(y_arr)), y_index):
                 part = self._lr().fit(X[train], y_index[train])
-                oof[np.ix_(test, part.classes_)] = part.decision_function(X[test])
-                missing = np.setdiff1d(np.arange(len(self.classes_)), part.classes_)
-                oof[np.ix_(test, missing)] = -1e3
+                oof[test] = -1e3  # a class missing from the fold gets no mass
+                oof[np.ix_(test, part.classes_)] = _logits(part, X[test])
             self.oof_logits_ = oof
             self.temperature_ = fit_temperature(oof, y_index)
         self.model_ = self._lr().fit(X, y_index)
-        self.n_features_in_ = int(X.shape[1])
+        self.n_iter_ = self.model_.n_iter_
         return self
 
-    def decision_function(self, X: Any) -> np.ndarray:
-        """Return temperature-scaled logits."""
+    def __sklearn_tags__(self) -> Any:
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = True
+        return tags
+
+    def class_logits(self, X: Any) -> np.ndarray:
+        """Return temperature-scaled logits, one column per class (also when binary)."""
         check_is_fitted(self, "model_")
-        return np.asarray(self.model_.decision_function(X)) / self.temperature_
+        X = validate_data(self, X, accept_sparse="csr", reset=False)
+        return _logits(self.model_, X) / self.temperature_
+
+    def decision_function(self, X: Any) -> np.ndarray:
+        """Return scaled logits (binary: one score, positive favours ``classes_[1]``)."""
+        logits = self.class_logits(X)
+        return logits[:, 1] - logits[:, 0] if logits.shape[1] == 2 else logits
 
     def predict_proba(self, X: Any) -> np.ndarray:
         """Return calibrated class probabilities."""
-        return np.asarray(softmax(self.decision_function(X), axis=1))
+        return np.asarray(softmax(self.class_logits(X), axis=1))
 
     def predict(self, X: Any) -> np.ndarray:
         """Return the most probable class."""
-        return np.asarray(self.classes_[self.decision_function(X).argmax(axis=1)])
+        best = self.class_logits(X).argmax(axis=1)
+        return np.asarray(self.classes_[best])
+
+
+def _logits(model: LogisticRegression, X: Any) -> np.ndarray:
+    """Return (n, n_classes) logits, expanding the binary case to two columns."""
+    scores = np.asarray(model.decision_function(X), dtype=np.float64)
+    if scores.ndim == 1:
+        return np.column_stack([np.zeros_like(scores), scores])
+    return scores
 
 
 def make_view(name: str, threads: int = 1) -> TransformerMixin:
@@ -275,7 +302,7 @@ class IntentEnsemble(ClassifierMixin, BaseEstimator):
         texts = list(X)
         with limit_threads(self.threads):
             return [
-                log_softmax(clf.decision_function(feat.transform(texts)), axis=1)
+                log_softmax(clf.class_logits(feat.transform(texts)), axis=1)
                 for feat, clf in zip(self.featurizers_, self.classifiers_, strict=True)
             ]
 
@@ -286,7 +313,8 @@ class IntentEnsemble(ClassifierMixin, BaseEstimator):
 
     def predict(self, X: Sequence[str]) -> np.ndarray:
         """Return the most probable intent."""
-        return np.asarray(self.classes_[self.predict_proba(X).argmax(axis=1)])
+        best = self.predict_proba(X).argmax(axis=1)
+        return np.asarray(self.classes_[best])
 
 
 def top2(proba: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -316,11 +344,13 @@ class OutOfScopeDetector(BaseEstimator):
         oos_column: int | None = None,
         grid_size: int = 41,
         tolerance: float = 0.005,
+        use_margin: bool = True,
     ) -> None:
         self.max_in_scope_loss = max_in_scope_loss
         self.oos_column = oos_column
         self.grid_size = grid_size
         self.tolerance = tolerance
+        self.use_margin = use_margin
 
     def _reject(self, proba: np.ndarray, threshold: float, margin: float) -> np.ndarray:
         best, p1, gap = top2(proba)
@@ -347,7 +377,7 @@ class OutOfScopeDetector(BaseEstimator):
         grid = np.linspace(0.0, 1.0, self.grid_size)
         candidates: list[tuple[float, float, float, float]] = []
         for threshold in grid:
-            for margin in grid[: self.grid_size // 2 + 1]:
+            for margin in grid[: self.grid_size // 2 + 1] if self.use_margin else [0.0]:
                 reject = (p1 < threshold) | (gap < margin)
                 if self.oos_column is not None:
                     reject |= best == self.oos_column

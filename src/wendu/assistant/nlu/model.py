@@ -235,9 +235,28 @@ def model_cache_dir() -> Path:
     return Path(base) / "wendu" / "nlu"
 
 
+def cached_model_path(data_dir: Path, cache_dir: Path | None = None) -> Path:
+    """Return where the model trained on DATA_DIR is cached."""
+    return (cache_dir or model_cache_dir()) / data_fingerprint(data_dir) / "model.joblib"
+
+
 def default_model_path() -> Path:
     """Return the cache path of the default model for the shipped data."""
-    return model_cache_dir() / data_fingerprint(default_data_dir()) / "model.joblib"
+    return cached_model_path(default_data_dir())
+
+
+def load_or_train(data_dir: Path, cache_dir: Path | None = None) -> NLUModel:
+    """Load the cached model for DATA_DIR, training and caching it when missing or stale."""
+    path = cached_model_path(data_dir, cache_dir)
+    if path.is_file():
+        try:
+            return NLUModel.load(path)
+        except (ValueError, EOFError, OSError):
+            pass  # unreadable or from another format: train afresh
+    model = train_model(load_training_data(data_dir))
+    model.metadata["data_fingerprint"] = path.parent.name
+    model.save(path)
+    return model
 
 
 _DEFAULT_LOCK = threading.Lock()
@@ -248,26 +267,12 @@ def load_default_model() -> NLUModel:
     """Return the default model, trained from the shipped data on first use and cached.
 
     Training is deterministic (fixed ``random_state``); the file lives under
-    ``default_model_path()`` and is keyed by a hash of the data and the recipe, so an
-    edit to the data retrains it on next use.
+    ``default_model_path()`` (``WENDU_MODEL_DIR`` or ``~/.cache/wendu/nlu``), keyed by
+    a hash of the data, the training code and scikit-learn's version, so an edit to
+    any of them retrains on next use. Loaded models are kept per process.
     """
     path = default_model_path()
     with _DEFAULT_LOCK:
-        if path in _DEFAULT:
-            return _DEFAULT[path]
-        if path.is_file():
-            try:
-                model = NLUModel.load(path)
-            except (ValueError, EOFError, OSError):
-                model = _train_default(path)
-        else:
-            model = _train_default(path)
-        _DEFAULT[path] = model
-        return model
-
-
-def _train_default(path: Path) -> NLUModel:
-    model = train_model(load_training_data(default_data_dir()))
-    model.metadata["data_fingerprint"] = path.parent.name
-    model.save(path)
-    return model
+        if path not in _DEFAULT:
+            _DEFAULT[path] = load_or_train(default_data_dir())
+        return _DEFAULT[path]
