@@ -1,8 +1,9 @@
 """The ``CoreBank`` port: the reads the open API needs from a core banking system.
 
 The sandbox ledger implements it (``wendu.ledger.sandbox``); a bank plugs its real core in
-by implementing the same Protocol. Records are plain values — never ORM objects — with
-money in integer minor units and aware UTC datetimes.
+by implementing the same Protocol and setting ``app.state.core_bank`` to a factory that
+takes the request's session (see ``wendu.openbanking.deps.get_core_bank``). Records are
+plain values — never ORM objects — with money in integer minor units and aware UTC datetimes.
 """
 
 from __future__ import annotations

@@ -8,11 +8,17 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, NoReturn
 
 from wendu.db import utcnow
 from wendu.errors import bad_request, unknown_resource
-from wendu.ledger.port import AccountRecord, CardRecord, CoreBank, TransactionQuery
+from wendu.ledger.port import (
+    AccountRecord,
+    CardRecord,
+    CoreBank,
+    TransactionQuery,
+    TransactionRecord,
+)
 from wendu.openbanking import wire
 from wendu.openbanking.deps import Scope
 from wendu.openbanking.pagination import PageRequest, envelope, paged_links, total_pages
@@ -96,7 +102,7 @@ def transactions(
         limit=page.size + 1,  # one extra row says whether a next page exists
         offset=page.offset,
     )
-    rows: list[Any] = []
+    rows: list[TransactionRecord] = []
     if start is None or end is None or start <= end:
         rows = bank.transactions(query)
     has_next = len(rows) > page.size
@@ -210,7 +216,7 @@ def empty(
     return envelope({key: []}, self_url=url)
 
 
-def no_statement(bank: CoreBank, scope: Scope, account_id: str) -> None:
+def no_statement(bank: CoreBank, scope: Scope, account_id: str) -> NoReturn:
     """Refuse every statement id: the sandbox ledger issues no statements."""
     _consented_accounts(bank, scope, account_id)
     raise unknown_resource("statement")

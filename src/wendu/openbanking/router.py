@@ -436,7 +436,6 @@ def get_account_statement(
 ) -> OBJSONResponse:
     """Return one statement: always 400 U004, as the sandbox issues none."""
     ais.no_statement(bank, scope, account_id)
-    raise AssertionError("unreachable")  # pragma: no cover
 
 
 @aisp.get(
@@ -449,7 +448,6 @@ def get_account_statement_file(
 ) -> OBJSONResponse:
     """Return a statement file: always 400 U004, as the sandbox issues none."""
     ais.no_statement(bank, scope, account_id)
-    raise AssertionError("unreachable")  # pragma: no cover
 
 
 @aisp.get(
@@ -465,7 +463,6 @@ def get_account_statement_transactions(
 ) -> OBJSONResponse:
     """Return a statement's transactions: always 400 U004, as the sandbox issues none."""
     ais.no_statement(bank, scope, account_id)
-    raise AssertionError("unreachable")  # pragma: no cover
 
 
 # --- public product catalogue (no authentication) ----------------------------------------
