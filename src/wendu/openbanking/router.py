@@ -39,6 +39,7 @@ from wendu.openbanking.schemas import (
     ConsentResponse,
     OBJSONResponse,
     consent_body,
+    ob_responses,
 )
 from wendu.openbanking.wire import catalogue_product
 
@@ -148,14 +149,22 @@ def delete_consent(access: ClientAccess, session: SessionDep, consent_id: Consen
 # --- accounts and balances ----------------------------------------------------------------
 
 
-@aisp.get("/accounts", operation_id="GetAccounts", response_class=OBJSONResponse)
+@aisp.get(
+    "/accounts",
+    operation_id="GetAccounts",
+    responses=ob_responses("OBReadAccount6"),
+    response_class=OBJSONResponse,
+)
 def get_accounts(scope: AccountsScope, bank: CoreBankDep, url: SelfUrl) -> OBJSONResponse:
     """List the accounts the consent covers."""
     return _ok(ais.accounts(bank, scope, None, url))
 
 
 @aisp.get(
-    "/accounts/{AccountId}", operation_id="GetAccountsAccountId", response_class=OBJSONResponse
+    "/accounts/{AccountId}",
+    operation_id="GetAccountsAccountId",
+    responses=ob_responses("OBReadAccount6"),
+    response_class=OBJSONResponse,
 )
 def get_account(
     scope: AccountsScope, bank: CoreBankDep, url: SelfUrl, account_id: AccountId
@@ -167,6 +176,7 @@ def get_account(
 @aisp.get(
     "/accounts/{AccountId}/balances",
     operation_id="GetAccountsAccountIdBalances",
+    responses=ob_responses("OBReadBalance1"),
     response_class=OBJSONResponse,
 )
 def get_account_balances(
@@ -176,7 +186,12 @@ def get_account_balances(
     return _ok(ais.balances(bank, scope, account_id, url))
 
 
-@aisp.get("/balances", operation_id="GetBalances", response_class=OBJSONResponse)
+@aisp.get(
+    "/balances",
+    operation_id="GetBalances",
+    responses=ob_responses("OBReadBalance1"),
+    response_class=OBJSONResponse,
+)
 def get_balances(scope: BalancesScope, bank: CoreBankDep, url: SelfUrl) -> OBJSONResponse:
     """Return the balances of every consented account."""
     return _ok(ais.balances(bank, scope, None, url))
@@ -199,6 +214,7 @@ PageDep = Annotated[PageRequest, Depends(_page)]
 @aisp.get(
     "/accounts/{AccountId}/transactions",
     operation_id="GetAccountsAccountIdTransactions",
+    responses=ob_responses("OBReadTransaction6"),
     response_class=OBJSONResponse,
 )
 def get_account_transactions(
@@ -222,7 +238,12 @@ def get_account_transactions(
     )
 
 
-@aisp.get("/transactions", operation_id="GetTransactions", response_class=OBJSONResponse)
+@aisp.get(
+    "/transactions",
+    operation_id="GetTransactions",
+    responses=ob_responses("OBReadTransaction6"),
+    response_class=OBJSONResponse,
+)
 def get_transactions(
     scope: TransactionsScope,
     bank: CoreBankDep,
@@ -249,6 +270,7 @@ def get_transactions(
 @aisp.get(
     "/accounts/{AccountId}/beneficiaries",
     operation_id="GetAccountsAccountIdBeneficiaries",
+    responses=ob_responses("OBReadBeneficiary5"),
     response_class=OBJSONResponse,
 )
 def get_account_beneficiaries(
@@ -258,7 +280,12 @@ def get_account_beneficiaries(
     return _ok(ais.beneficiaries(bank, scope, account_id, url))
 
 
-@aisp.get("/beneficiaries", operation_id="GetBeneficiaries", response_class=OBJSONResponse)
+@aisp.get(
+    "/beneficiaries",
+    operation_id="GetBeneficiaries",
+    responses=ob_responses("OBReadBeneficiary5"),
+    response_class=OBJSONResponse,
+)
 def get_beneficiaries(scope: BeneficiariesScope, bank: CoreBankDep, url: SelfUrl) -> OBJSONResponse:
     """List the payees saved on every consented account."""
     return _ok(ais.beneficiaries(bank, scope, None, url))
@@ -267,6 +294,7 @@ def get_beneficiaries(scope: BeneficiariesScope, bank: CoreBankDep, url: SelfUrl
 @aisp.get(
     "/accounts/{AccountId}/standing-orders",
     operation_id="GetAccountsAccountIdStandingOrders",
+    responses=ob_responses("OBReadStandingOrder6"),
     response_class=OBJSONResponse,
 )
 def get_account_standing_orders(
@@ -276,7 +304,12 @@ def get_account_standing_orders(
     return _ok(ais.standing_orders(bank, scope, account_id, url))
 
 
-@aisp.get("/standing-orders", operation_id="GetStandingOrders", response_class=OBJSONResponse)
+@aisp.get(
+    "/standing-orders",
+    operation_id="GetStandingOrders",
+    responses=ob_responses("OBReadStandingOrder6"),
+    response_class=OBJSONResponse,
+)
 def get_standing_orders(
     scope: StandingOrdersScope, bank: CoreBankDep, url: SelfUrl
 ) -> OBJSONResponse:
@@ -287,6 +320,7 @@ def get_standing_orders(
 @aisp.get(
     "/accounts/{AccountId}/product",
     operation_id="GetAccountsAccountIdProduct",
+    responses=ob_responses("OBReadProduct2"),
     response_class=OBJSONResponse,
 )
 def get_account_product(
@@ -296,7 +330,12 @@ def get_account_product(
     return _ok(ais.products(bank, scope, account_id, url))
 
 
-@aisp.get("/products", operation_id="GetProducts", response_class=OBJSONResponse)
+@aisp.get(
+    "/products",
+    operation_id="GetProducts",
+    responses=ob_responses("OBReadProduct2"),
+    response_class=OBJSONResponse,
+)
 def get_products(scope: ProductsScope, bank: CoreBankDep, url: SelfUrl) -> OBJSONResponse:
     """Return the products behind every consented account."""
     return _ok(ais.products(bank, scope, None, url))
@@ -305,6 +344,7 @@ def get_products(scope: ProductsScope, bank: CoreBankDep, url: SelfUrl) -> OBJSO
 @aisp.get(
     "/accounts/{AccountId}/party",
     operation_id="GetAccountsAccountIdParty",
+    responses=ob_responses("OBReadParty2"),
     response_class=OBJSONResponse,
 )
 def get_account_party(
@@ -317,6 +357,7 @@ def get_account_party(
 @aisp.get(
     "/accounts/{AccountId}/parties",
     operation_id="GetAccountsAccountIdParties",
+    responses=ob_responses("OBReadParty3"),
     response_class=OBJSONResponse,
 )
 def get_account_parties(
@@ -326,7 +367,12 @@ def get_account_parties(
     return _ok(ais.account_party(bank, scope, account_id, url, base, many=True))
 
 
-@aisp.get("/party", operation_id="GetParty", response_class=OBJSONResponse)
+@aisp.get(
+    "/party",
+    operation_id="GetParty",
+    responses=ob_responses("OBReadParty2"),
+    response_class=OBJSONResponse,
+)
 def get_party(
     scope: PartyPSUScope, bank: CoreBankDep, url: SelfUrl, base: BaseUrl
 ) -> OBJSONResponse:
@@ -340,6 +386,7 @@ def get_party(
 @aisp.get(
     "/accounts/{AccountId}/direct-debits",
     operation_id="GetAccountsAccountIdDirectDebits",
+    responses=ob_responses("OBReadDirectDebit2"),
     response_class=OBJSONResponse,
 )
 def get_account_direct_debits(
@@ -349,7 +396,12 @@ def get_account_direct_debits(
     return _ok(ais.empty(bank, scope, account_id, url, "DirectDebit"))
 
 
-@aisp.get("/direct-debits", operation_id="GetDirectDebits", response_class=OBJSONResponse)
+@aisp.get(
+    "/direct-debits",
+    operation_id="GetDirectDebits",
+    responses=ob_responses("OBReadDirectDebit2"),
+    response_class=OBJSONResponse,
+)
 def get_direct_debits(scope: DirectDebitsScope, bank: CoreBankDep, url: SelfUrl) -> OBJSONResponse:
     """List the direct debits of every consented account (the sandbox has none)."""
     return _ok(ais.empty(bank, scope, None, url, "DirectDebit"))
@@ -358,6 +410,7 @@ def get_direct_debits(scope: DirectDebitsScope, bank: CoreBankDep, url: SelfUrl)
 @aisp.get(
     "/accounts/{AccountId}/scheduled-payments",
     operation_id="GetAccountsAccountIdScheduledPayments",
+    responses=ob_responses("OBReadScheduledPayment3"),
     response_class=OBJSONResponse,
 )
 def get_account_scheduled_payments(
@@ -367,7 +420,12 @@ def get_account_scheduled_payments(
     return _ok(ais.empty(bank, scope, account_id, url, "ScheduledPayment"))
 
 
-@aisp.get("/scheduled-payments", operation_id="GetScheduledPayments", response_class=OBJSONResponse)
+@aisp.get(
+    "/scheduled-payments",
+    operation_id="GetScheduledPayments",
+    responses=ob_responses("OBReadScheduledPayment3"),
+    response_class=OBJSONResponse,
+)
 def get_scheduled_payments(
     scope: ScheduledPaymentsScope, bank: CoreBankDep, url: SelfUrl
 ) -> OBJSONResponse:
@@ -378,6 +436,7 @@ def get_scheduled_payments(
 @aisp.get(
     "/accounts/{AccountId}/offers",
     operation_id="GetAccountsAccountIdOffers",
+    responses=ob_responses("OBReadOffer1"),
     response_class=OBJSONResponse,
 )
 def get_account_offers(
@@ -387,7 +446,12 @@ def get_account_offers(
     return _ok(ais.empty(bank, scope, account_id, url, "Offer"))
 
 
-@aisp.get("/offers", operation_id="GetOffers", response_class=OBJSONResponse)
+@aisp.get(
+    "/offers",
+    operation_id="GetOffers",
+    responses=ob_responses("OBReadOffer1"),
+    response_class=OBJSONResponse,
+)
 def get_offers(scope: OffersScope, bank: CoreBankDep, url: SelfUrl) -> OBJSONResponse:
     """List the offers on every consented account (the sandbox has none)."""
     return _ok(ais.empty(bank, scope, None, url, "Offer"))
@@ -396,6 +460,7 @@ def get_offers(scope: OffersScope, bank: CoreBankDep, url: SelfUrl) -> OBJSONRes
 @aisp.get(
     "/accounts/{AccountId}/statements",
     operation_id="GetAccountsAccountIdStatements",
+    responses=ob_responses("OBReadStatement2"),
     response_class=OBJSONResponse,
 )
 def get_account_statements(
@@ -412,7 +477,12 @@ def get_account_statements(
     return _ok(ais.empty(bank, scope, account_id, url, "Statement"))
 
 
-@aisp.get("/statements", operation_id="GetStatements", response_class=OBJSONResponse)
+@aisp.get(
+    "/statements",
+    operation_id="GetStatements",
+    responses=ob_responses("OBReadStatement2"),
+    response_class=OBJSONResponse,
+)
 def get_statements(
     scope: StatementsScope,
     bank: CoreBankDep,
@@ -429,6 +499,7 @@ def get_statements(
 @aisp.get(
     "/accounts/{AccountId}/statements/{StatementId}",
     operation_id="GetAccountsAccountIdStatementsStatementId",
+    responses=ob_responses("OBReadStatement2"),
     response_class=OBJSONResponse,
 )
 def get_account_statement(
@@ -441,6 +512,7 @@ def get_account_statement(
 @aisp.get(
     "/accounts/{AccountId}/statements/{StatementId}/file",
     operation_id="GetAccountsAccountIdStatementsStatementIdFile",
+    responses=ob_responses("File"),
     response_class=OBJSONResponse,
 )
 def get_account_statement_file(
@@ -453,6 +525,7 @@ def get_account_statement_file(
 @aisp.get(
     "/accounts/{AccountId}/statements/{StatementId}/transactions",
     operation_id="GetAccountsAccountIdStatementsStatementIdTransactions",
+    responses=ob_responses("OBReadTransaction6"),
     response_class=OBJSONResponse,
 )
 def get_account_statement_transactions(

@@ -93,3 +93,33 @@ def consent_body(consent: Consent, self_url: str) -> dict[str, Any]:
         if value is not None:
             data[key] = iso(value)
     return {"Data": data, "Risk": {}, "Links": {"Self": self_url}, "Meta": {}}
+
+
+class OBError1(BaseModel):
+    """One entry of ``Errors[]``."""
+
+    ErrorCode: str = Field(min_length=4, max_length=4, examples=["U004"])
+    Message: str
+    Path: str | None = None
+
+
+class OBErrorResponse1(BaseModel):
+    """The OB error body every refusal uses."""
+
+    Code: str = Field(examples=["400 BadRequest"])
+    Id: str
+    Message: str
+    Errors: list[OBError1]
+
+
+def ob_responses(ok: str) -> dict[int | str, dict[str, Any]]:
+    """Return the OpenAPI ``responses`` of an AIS route whose 200 body is the OB schema ``ok``."""
+    error = {"model": OBErrorResponse1}
+    return {
+        200: {"description": f"`{ok}` (UK Open Banking v4.0)"},
+        400: {**error, "description": "Invalid request, or an unknown/unconsented id (U004)"},
+        401: {**error, "description": "Missing, invalid, expired or revoked access token"},
+        403: {**error, "description": "The consent lacks the permission (U007) or wrong token"},
+        406: {**error, "description": "Accept does not allow application/json"},
+        429: {**error, "description": "Rate limit exceeded"},
+    }
