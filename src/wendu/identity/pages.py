@@ -272,6 +272,8 @@ def consent_decision(
     if auth is None or loaded is None or req is None or customer_id is None:
         return _message(language, "session_expired", 400)
     partner, consent = loaded
+    if decision not in ("approve", "deny"):
+        return _message(language, "csrf_failed", 400)
     try:
         if decision == "approve":
             authorise_consent(session, consent, customer_id, account_id or [])
