@@ -35,11 +35,6 @@ class Claim:
     record: IdempotencyRecord
     replay_of: str | None
 
-    def complete(self, resource_id: str, session: Session) -> None:
-        """Record the resource this (new) request created."""
-        self.record.resource_id = resource_id
-        session.flush()
-
 
 def request_hash(body: bytes) -> str:
     """Return the fingerprint that tells a replay from a different request."""
@@ -59,11 +54,20 @@ def check_key(key: str | None) -> str:
 
 
 def claim(
-    session: Session, *, partner_id: str, key: str | None, operation: str, body: bytes
+    session: Session,
+    *,
+    partner_id: str,
+    key: str | None,
+    operation: str,
+    body: bytes,
+    resource_id: str,
 ) -> Claim:
-    """Claim ``key`` for this request, or return the earlier request's resource to replay.
+    """Claim ``key`` for the resource this request will create (``resource_id``, chosen up
+    front), or return the resource an earlier request with the key created, to replay.
 
-    Raises U009 when the key was used (within 24 h) for a different request.
+    The record and the resource commit together, so a committed record always names a
+    resource that exists. Raises U009 when the key was used (within 24 h) for a different
+    request.
     """
     key = check_key(key)
     digest = request_hash(body)
@@ -73,7 +77,7 @@ def claim(
         "key": key,
         "operation": operation,
         "request_hash": digest,
-        "resource_id": None,
+        "resource_id": resource_id,
         "status_code": 201,
         "created_at": now,
         "expires_at": now + KEY_TTL,

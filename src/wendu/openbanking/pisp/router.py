@@ -32,6 +32,7 @@ from wendu.identity.deps import (
 )
 from wendu.identity.models import Partner
 from wendu.identity.tokens import AccessContext
+from wendu.kit.ids import new_id
 from wendu.openbanking.deps import require_json_accept, require_json_body
 from wendu.openbanking.pisp import idempotency, service, wire
 from wendu.openbanking.pisp.jws import verify_request_signature
@@ -119,6 +120,7 @@ def create_consent(
             key=key,
             operation="CreateDomesticPaymentConsents",
             body=body,
+            resource_id=service.new_consent_id(),
         )
         if claim.replay_of is not None:
             consent = service.get_payment_consent(
@@ -127,9 +129,11 @@ def create_consent(
         else:
             parsed = parse_body(body, ConsentRequest)
             consent = service.create_payment_consent(
-                session, partner_id=access.partner_id, body=parsed
+                session,
+                partner_id=access.partner_id,
+                body=parsed,
+                consent_id=claim.record.resource_id,
             )
-            claim.complete(consent.id, session)
         url = f"{base}/domestic-payment-consents/{consent.id}"
         rendered = wire.consent_body(consent, url)
     return OBJSONResponse(rendered, status_code=201)
@@ -197,6 +201,7 @@ def create_payment(
             key=key,
             operation="CreateDomesticPayments",
             body=body,
+            resource_id=new_id("pay", 16),
         )
         payment: Payment
         if claim.replay_of is not None:
@@ -205,8 +210,9 @@ def create_payment(
             )
         else:
             parsed = parse_body(body, PaymentRequest)
-            payment = service.submit_payment(session, access, parsed)
-            claim.complete(payment.id, session)
+            payment = service.submit_payment(
+                session, access, parsed, payment_id=claim.record.resource_id
+            )
         rendered = wire.payment_body(payment, f"{base}/domestic-payments/{payment.id}")
     return OBJSONResponse(rendered, status_code=201)
 

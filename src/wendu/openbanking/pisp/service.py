@@ -90,7 +90,9 @@ def _account_by_identification(session: Session, identification: str) -> Account
     ).scalar_one_or_none()
 
 
-def create_payment_consent(session: Session, *, partner_id: str, body: ConsentRequest) -> Consent:
+def create_payment_consent(
+    session: Session, *, partner_id: str, body: ConsentRequest, consent_id: str | None = None
+) -> Consent:
     """Validate a domestic payment consent request and store it awaiting authorisation."""
     _check_initiation(session, body.Data.Initiation)
     now = utcnow()
@@ -112,7 +114,7 @@ def create_payment_consent(session: Session, *, partner_id: str, body: ConsentRe
             )
         expires_at = min(expires_at, deadline.astimezone(UTC))
     consent = Consent(
-        id=new_consent_id(),
+        id=consent_id or new_consent_id(),
         kind=DOMESTIC_PAYMENT,
         partner_id=partner_id,
         status="AWAU",
@@ -220,7 +222,13 @@ def _lock_consent(session: Session, consent_id: str, partner_id: str) -> Consent
     return consent
 
 
-def submit_payment(session: Session, access: AccessContext, body: PaymentRequest) -> Payment:
+def submit_payment(
+    session: Session,
+    access: AccessContext,
+    body: PaymentRequest,
+    *,
+    payment_id: str | None = None,
+) -> Payment:
     """Check a payment against its authorised consent and move the money, all or nothing."""
     if access.consent_kind != DOMESTIC_PAYMENT or access.consent_id is None:
         raise forbidden("The token is not bound to a domestic payment consent", code="U007")
@@ -253,23 +261,12 @@ def submit_payment(session: Session, access: AccessContext, body: PaymentRequest
         raise unknown_resource("debtor account")
     creditor = _creditor(session, initiation, debtor)
 
-    payment = Payment(
-        id=new_id("pay", 16),
-        partner_id=access.partner_id,
-        consent_id=consent.id,
-        customer_id=debtor.customer_id,
-        debtor_account_id=debtor.id,
-        creditor_account_id=creditor.id,
-        amount_minor=minor,
-        currency=currency,
-        status="ACSP",
-        status_history=[{"Status": "ACSP", "At": now.isoformat()}],
-        initiation=dump(initiation),
-        created_at=now,
-        status_updated_at=now,
-    )
-    session.add(payment)
-    session.flush()
+    # The transfer runs first (it takes the account locks), so the payment row is written
+    # once with its outcome; the whole request is still one database transaction.
+    payment_id = payment_id or new_id("pay", 16)
+    history = [{"Status": "ACSP", "At": now.isoformat()}]
+    ledger_transaction_id: int | None = None
+    reason: str | None = None
     try:
         txn = transfer(
             session,
@@ -279,16 +276,35 @@ def submit_payment(session: Session, access: AccessContext, body: PaymentRequest
             currency=currency,
             description=_description(initiation),
             reference=initiation.EndToEndIdentification[:35],
-            external_ref=payment.id,
+            external_ref=payment_id,
             kind="payment",
         )
     except InsufficientFunds:
         # A rejected payment is still the outcome of this consent: record it, move nothing.
-        _set_status(payment, "RJCT", reason="Insufficient funds")
+        status, reason = "RJCT", "Insufficient funds"
     else:
-        payment.ledger_transaction_id = txn.id
         # Both legs are booked in this bank's ledger, so settlement completes at once.
-        _set_status(payment, "ACSC")
+        status, ledger_transaction_id = "ACSC", txn.id
+    settled = utcnow()
+    history.append({"Status": status, "At": settled.isoformat()})
+    payment = Payment(
+        id=payment_id,
+        partner_id=access.partner_id,
+        consent_id=consent.id,
+        customer_id=debtor.customer_id,
+        debtor_account_id=debtor.id,
+        creditor_account_id=creditor.id,
+        amount_minor=minor,
+        currency=currency,
+        status=status,
+        status_reason=reason,
+        status_history=history,
+        initiation=dump(initiation),
+        ledger_transaction_id=ledger_transaction_id,
+        created_at=now,
+        status_updated_at=settled,
+    )
+    session.add(payment)
     consent.status = "CONS"
     consent.status_updated_at = utcnow()
     session.flush()
@@ -300,14 +316,6 @@ def _description(initiation: OBInitiation) -> str:
     lines = remittance.Unstructured if remittance and remittance.Unstructured else []
     text = " ".join(lines) or f"Payment to {initiation.CreditorAccount.Name}"
     return text[:500]
-
-
-def _set_status(payment: Payment, status: str, *, reason: str | None = None) -> None:
-    now = utcnow()
-    payment.status = status
-    payment.status_reason = reason
-    payment.status_updated_at = now
-    payment.status_history = [*payment.status_history, {"Status": status, "At": now.isoformat()}]
 
 
 def get_payment(session: Session, *, partner_id: str, payment_id: str) -> Payment:
