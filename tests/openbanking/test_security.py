@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import json
+import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -26,8 +27,9 @@ from factories import (
 )
 from wendu.app import create_app
 from wendu.config import Settings
-from wendu.db import Database
-from wendu.identity.models import Partner
+from wendu.db import Database, utcnow
+from wendu.identity.models import Consent, Partner
+from wendu.identity.tokens import issue_access_token
 
 AISP = "/open-banking/v4.0/aisp"
 T0 = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
@@ -363,3 +365,47 @@ def test_media_types(client: TestClient, world: World) -> None:
     assert refused.status_code == 406
     for accept in ("application/json", "*/*", "application/*;q=0.5, text/html", ""):
         assert client.get(url, headers={**headers, "Accept": accept}).status_code == 200
+
+
+def test_expired_consent_and_payment_consent_tokens_read_nothing(
+    client: TestClient,
+    db: Database,
+    world: World,
+    grant: Callable[..., Any],
+    settings: Settings,
+    keyring: Any,
+) -> None:
+    expired = grant(world.p, world.p_grant.customer_id, [world.a_consented])
+    with db.session() as s:
+        row = s.get(Consent, expired.consent_id)
+        assert row is not None
+        row.expires_at = utcnow() - timedelta(seconds=1)
+        # A payment consent authorised over the same account, with its own customer token.
+        payment = Consent(
+            id=f"pdc-{secrets.token_hex(8)}",
+            kind="domestic-payment",
+            partner_id=world.p.id,
+            customer_id=world.p_grant.customer_id,
+            status="AUTH",
+            permissions=[],
+            account_ids=[world.a_consented],
+        )
+        s.add(payment)
+        s.flush()
+        partner = s.get(Partner, world.p.id)
+        assert partner is not None
+        payment_token = issue_access_token(
+            s,
+            keyring,
+            settings,
+            partner=partner,
+            scope="payments",
+            grant_type="authorization_code",
+            customer_id=world.p_grant.customer_id,
+            consent_id=payment.id,
+        ).access_token
+    for route in ROUTES:
+        url = _url(route, world.a_consented)
+        assert _code(client.get(url, headers=expired.headers)) == (401, "U014"), route
+        refused = client.get(url, headers={"Authorization": f"Bearer {payment_token}"})
+        assert _code(refused) == (403, "U007"), route
