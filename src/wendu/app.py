@@ -12,6 +12,7 @@ from wendu import __version__
 from wendu.config import Settings, get_settings
 from wendu.db import Database
 from wendu.events.tasks import install_worker as install_events_worker
+from wendu.helpdesk.tasks import install_jobs as install_helpdesk_jobs
 from wendu.identity.keys import KeyRing
 from wendu.web import install_platform, register_error_handlers
 
@@ -25,6 +26,7 @@ ROUTER_MODULES: tuple[str, ...] = (
     "wendu.openbanking.cbpii.router",
     "wendu.console.router",
     "wendu.events.router",
+    "wendu.helpdesk.router",
 )
 
 
@@ -69,6 +71,7 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     app.state.on_shutdown = []
     register_error_handlers(app)
     install_events_worker(app)
+    install_helpdesk_jobs(app)
     for router in _routers():
         app.include_router(router)
     install_platform(app, settings, db)

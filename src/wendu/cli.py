@@ -26,6 +26,7 @@ GROUPS: tuple[tuple[str, str], ...] = (
     ("staff", "wendu.identity.staff_cli"),
     ("events", "wendu.events.cli"),
     ("nlu", "wendu.assistant.nlu.cli"),
+    ("helpdesk", "wendu.helpdesk.cli"),
 )
 
 for _name, _module in GROUPS:

@@ -57,6 +57,8 @@ class AgentState(Base):
     presence_changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     # Round robin picks the eligible agent assigned longest ago.
     last_assigned_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Last inbox poll or action (0004_helpdesk_ops): silent agents are set away by a job.
+    last_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class Conversation(Base):
@@ -172,6 +174,8 @@ class Ticket(Base):
     suggestion: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # classifier output
     sla: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # serialised SLA clock state
     regulatory_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # When the SLA job next has something to emit (0004_helpdesk_ops); None: nothing pending.
+    sla_next_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
     incident_id: Mapped[str | None] = mapped_column(ForeignKey("helpdesk_incidents.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -188,6 +192,18 @@ class TicketTransaction(Base):
     ticket_id: Mapped[str] = mapped_column(ForeignKey("helpdesk_tickets.id"), primary_key=True)
     transaction_id: Mapped[int] = mapped_column(
         ForeignKey("ledger_transactions.id"), primary_key=True
+    )
+
+
+class TicketConversation(Base):
+    """A conversation linked to a ticket (0004_helpdesk_ops); a ticket may span several."""
+
+    __tablename__ = "helpdesk_ticket_conversations"
+    __table_args__ = (Index("ix_helpdesk_ticket_conversations_conversation", "conversation_id"),)
+
+    ticket_id: Mapped[str] = mapped_column(ForeignKey("helpdesk_tickets.id"), primary_key=True)
+    conversation_id: Mapped[str] = mapped_column(
+        ForeignKey("helpdesk_conversations.id"), primary_key=True
     )
 
 

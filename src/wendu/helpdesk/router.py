@@ -1,0 +1,1016 @@
+"""HTTP routes of the helpdesk API (staff bearer tokens) and its customer-facing channel.
+
+Staff routes: ``/helpdesk/v1/...`` behind :data:`CurrentStaff` (agents limited to their
+teams' queues, auditors read-only). Customer routes: ``/helpdesk/v1/channel/...`` with a
+signed conversation token, and ``/helpdesk/v1/surveys/{token}``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import asdict
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Header, Query, Request
+from fastapi.responses import Response
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from wendu.audit import record
+from wendu.db import utcnow
+from wendu.deps import SessionDep, SettingsDep
+from wendu.errors import bad_request, conflict, forbidden, unauthorized, unknown_resource
+from wendu.helpdesk import canned as canned_service
+from wendu.helpdesk import conversations as conv_service
+from wendu.helpdesk import reports, routing, surveys, tickets
+from wendu.helpdesk.customer360 import customer_view
+from wendu.helpdesk.deps import (
+    TOKEN_TTL_SECONDS,
+    CurrentStaff,
+    ManagerStaff,
+    Staff,
+    issue_token,
+    visible_conversation,
+    visible_ticket,
+)
+from wendu.helpdesk.models import (
+    AgentState,
+    CannedResponse,
+    Conversation,
+    Incident,
+    Team,
+    TeamMember,
+    Ticket,
+    TicketConversation,
+)
+from wendu.helpdesk.schemas import (
+    AgentOut,
+    AssignIn,
+    CannedIn,
+    CannedOut,
+    ChannelMessageIn,
+    ChannelMessagesOut,
+    ChannelStartIn,
+    ChannelStartOut,
+    ClockOut,
+    ConversationDetail,
+    ConversationIn,
+    ConversationOut,
+    CustomerOut,
+    HandoffIn,
+    IncidentOut,
+    LinkIn,
+    MemberIn,
+    MessageIn,
+    MessageOut,
+    PresenceIn,
+    PresenceOut,
+    RenderedOut,
+    ReplyIn,
+    StaffOut,
+    StatusIn,
+    SuggestedAnswerOut,
+    SurveyAnswerIn,
+    SurveyOut,
+    TeamIn,
+    TeamOut,
+    TicketDetail,
+    TicketEventOut,
+    TicketIn,
+    TicketOut,
+    TicketPatch,
+    TimelineItemOut,
+    TokenRequest,
+    TokenResponse,
+    TransferIn,
+)
+from wendu.helpdesk.sla import snapshot
+from wendu.identity.models import StaffUser
+from wendu.identity.staff import authenticate
+from wendu.kit.signing import sign, unsign
+from wendu.ledger.sandbox import SandboxCoreBank
+
+router = APIRouter(prefix="/helpdesk/v1", tags=["Helpdesk"])
+
+CHANNEL_PURPOSE = "helpdesk-channel"
+CHANNEL_TOKEN_MAX_AGE = 24 * 3600
+
+
+def _audit(session: Session, staff: Staff, action: str, **detail: Any) -> None:
+    record(
+        session,
+        actor_type="staff",
+        actor_id=staff.user.username,
+        action=f"helpdesk.{action}",
+        detail={k: v for k, v in detail.items() if v is not None} or None,
+    )
+
+
+def _touch(session: Session, staff: Staff) -> None:
+    """Record that the agent is active (write requests only: reads never take a write lock)."""
+    agent = session.get(AgentState, staff.id)
+    if agent is not None:
+        agent.last_seen_at = utcnow()
+
+
+def _core_bank(request: Request, session: Session) -> Any:
+    factory = getattr(request.app.state, "core_bank", None)
+    return factory(session) if factory is not None else SandboxCoreBank(session)
+
+
+# Auth -------------------------------------------------------------------------------------
+
+
+@router.post("/auth/token", operation_id="helpdesk_token")
+def create_token(body: TokenRequest, session: SessionDep, settings: SettingsDep) -> TokenResponse:
+    """Trade a staff username and password for a short-lived bearer token."""
+    user = authenticate(session, body.username, body.password)
+    if user is None:
+        raise unauthorized("Unknown username or wrong password")
+    record(session, actor_type="staff", actor_id=user.username, action="helpdesk.token")
+    return TokenResponse(
+        access_token=issue_token(settings, user),
+        expires_in=TOKEN_TTL_SECONDS,
+        role=user.role,
+        staff_id=user.id,
+    )
+
+
+@router.get("/me", operation_id="helpdesk_me")
+def me(staff: CurrentStaff) -> StaffOut:
+    """Return the signed-in staff member and their teams."""
+    u = staff.user
+    return StaffOut(
+        id=u.id,
+        username=u.username,
+        display_name=u.display_name,
+        role=u.role,
+        team_ids=sorted(staff.team_ids),
+    )
+
+
+# Teams and agents -------------------------------------------------------------------------
+
+
+@router.get("/teams", operation_id="helpdesk_list_teams")
+def list_teams(staff: CurrentStaff, session: SessionDep) -> list[TeamOut]:
+    """List the teams (agents: their own)."""
+    query = select(Team).order_by(Team.id)
+    if not staff.sees_all:
+        query = query.where(Team.id.in_(staff.team_ids))
+    return [TeamOut.model_validate(t) for t in session.execute(query).scalars()]
+
+
+@router.post("/teams", status_code=201, operation_id="helpdesk_create_team")
+def create_team(body: TeamIn, staff: ManagerStaff, session: SessionDep) -> TeamOut:
+    """Create a team (supervisors and admins)."""
+    if session.get(Team, body.id) is not None:
+        raise conflict("a team with this id exists")
+    team = Team(**body.model_dump())
+    session.add(team)
+    session.flush()
+    _audit(session, staff, "team.create", team_id=team.id)
+    return TeamOut.model_validate(team)
+
+
+@router.post("/teams/{team_id}/members", status_code=201, operation_id="helpdesk_add_member")
+def add_member(team_id: str, body: MemberIn, staff: ManagerStaff, session: SessionDep) -> AgentOut:
+    """Add a staff member to a team, creating their routing state (capacity, languages)."""
+    if session.get(Team, team_id) is None:
+        raise unknown_resource("team")
+    user = session.get(StaffUser, body.staff_id)
+    if user is None or not user.active:
+        raise unknown_resource("staff user")
+    if session.get(TeamMember, {"team_id": team_id, "staff_id": user.id}) is None:
+        session.add(TeamMember(team_id=team_id, staff_id=user.id))
+    agent = session.get(AgentState, user.id)
+    if agent is None:
+        agent = AgentState(staff_id=user.id, presence="offline")
+        session.add(agent)
+    agent.capacity = body.capacity
+    agent.languages = list(body.languages)
+    agent.product_areas = list(body.product_areas)
+    session.flush()
+    _audit(session, staff, "team.member", team_id=team_id, staff_id=user.id)
+    return AgentOut.model_validate(agent)
+
+
+@router.get("/agents", operation_id="helpdesk_list_agents")
+def list_agents(staff: CurrentStaff, session: SessionDep) -> list[AgentOut]:
+    """List agents with presence and open load (agents: their teams' colleagues)."""
+    query = select(AgentState).order_by(AgentState.staff_id)
+    if not staff.sees_all:
+        members = select(TeamMember.staff_id).where(TeamMember.team_id.in_(staff.team_ids))
+        query = query.where(AgentState.staff_id.in_(members))
+    loads = dict(
+        session.execute(
+            select(Conversation.assignee_id, func.count())
+            .where(Conversation.status == "assigned")
+            .group_by(Conversation.assignee_id)
+        ).all()
+    )
+    out = []
+    for agent in session.execute(query).scalars():
+        item = AgentOut.model_validate(agent)
+        item.load = int(loads.get(agent.staff_id, 0))
+        out.append(item)
+    return out
+
+
+@router.put("/agents/me/presence", operation_id="helpdesk_set_presence")
+def set_my_presence(body: PresenceIn, staff: CurrentStaff, session: SessionDep) -> PresenceOut:
+    """Go online (pulls waiting chats), away or offline (hands open chats to colleagues)."""
+    moved = routing.set_presence(session, staff.id, body.presence)
+    _touch(session, staff)
+    _audit(session, staff, "presence", presence=body.presence, moved=len(moved))
+    return PresenceOut(presence=body.presence, moved=moved)
+
+
+# Conversations --------------------------------------------------------------------------
+
+
+@router.post("/conversations", status_code=201, operation_id="helpdesk_create_conversation")
+def create_conversation(
+    body: ConversationIn, staff: CurrentStaff, session: SessionDep
+) -> ConversationOut:
+    """Open a conversation from any channel: e-mail received, phone notes typed by an agent."""
+    if body.team_id is not None and session.get(Team, body.team_id) is None:
+        raise unknown_resource("team")
+    if body.team_id is not None and not staff.sees_all and body.team_id not in staff.team_ids:
+        raise unknown_resource("team")
+    conversation = conv_service.start_conversation(
+        session,
+        channel=body.channel,
+        customer_id=body.customer_id,
+        language=body.language,
+        subject=body.subject,
+        with_assistant=False,
+    )
+    conversation.team_id = body.team_id or (
+        next(iter(sorted(staff.team_ids)), None) if not staff.sees_all else None
+    )
+    author = body.author
+    conv_service.add_message(
+        session,
+        conversation,
+        author_type=author,
+        author_id=staff.id if author == "agent" else None,
+        body=body.body,
+    )
+    if body.assign_to_me:
+        agent = session.get(AgentState, staff.id)
+        if agent is None:
+            raise conflict("you are not an agent of any team")
+        routing.transfer(session, conversation, to_agent_id=staff.id)
+    else:
+        routing.route(session, conversation)
+    _audit(session, staff, "conversation.create", conversation_id=conversation.id)
+    return ConversationOut.model_validate(conversation)
+
+
+@router.get("/conversations", operation_id="helpdesk_inbox")
+def inbox(
+    staff: CurrentStaff,
+    session: SessionDep,
+    view: Annotated[str, Query(pattern="^(queued|assigned|mine|open|all)$")] = "open",
+    channel: str | None = None,
+    team_id: str | None = None,
+    customer_id: str | None = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+) -> list[ConversationOut]:
+    """List the inbox: queued, assigned, mine, open (queued+assigned) or all."""
+    query = select(Conversation)
+    if view == "queued":
+        query = query.where(Conversation.status == "queued")
+    elif view == "assigned":
+        query = query.where(Conversation.status == "assigned")
+    elif view == "mine":
+        query = query.where(Conversation.assignee_id == staff.id, Conversation.status == "assigned")
+    elif view == "open":
+        query = query.where(Conversation.status.in_(("queued", "assigned")))
+    if not staff.sees_all:
+        query = query.where(
+            (Conversation.team_id.in_(staff.team_ids)) | (Conversation.assignee_id == staff.id)
+        )
+    if channel:
+        query = query.where(Conversation.channel == channel)
+    if team_id:
+        query = query.where(Conversation.team_id == team_id)
+    if customer_id:
+        query = query.where(Conversation.customer_id == customer_id)
+    query = query.order_by(Conversation.updated_at.desc(), Conversation.id).limit(limit)
+    return [ConversationOut.model_validate(c) for c in session.execute(query).scalars()]
+
+
+def _customer_out(request: Request, session: Session, conversation: Conversation) -> CustomerOut:
+    view = customer_view(
+        session,
+        _core_bank(request, session),
+        conversation.customer_id or "",
+        exclude_conversation=conversation.id,
+    )
+    return CustomerOut(
+        customer_id=view.customer_id,
+        name=view.name,
+        sentiment=view.sentiment,
+        consents=view.consents,
+        timeline=[TimelineItemOut(**asdict(i)) for i in view.timeline],
+    )
+
+
+@router.get("/conversations/{conversation_id}", operation_id="helpdesk_get_conversation")
+def get_conversation(
+    conversation_id: str, request: Request, staff: CurrentStaff, session: SessionDep
+) -> ConversationDetail:
+    """Return a conversation with its transcript (private notes included) and customer timeline."""
+    conversation = visible_conversation(session, staff, conversation_id)
+    messages = conv_service.transcript(session, conversation.id, include_private=True)
+    ticket_ids = list(
+        session.execute(
+            select(TicketConversation.ticket_id).where(
+                TicketConversation.conversation_id == conversation.id
+            )
+        ).scalars()
+    )
+    customer = _customer_out(request, session, conversation) if conversation.customer_id else None
+    return ConversationDetail(
+        conversation=ConversationOut.model_validate(conversation),
+        messages=[MessageOut.model_validate(m) for m in messages],
+        ticket_ids=ticket_ids,
+        customer=customer,
+    )
+
+
+def _variables(
+    session: Session, request: Request, conversation: Conversation, staff: Staff
+) -> dict[str, str]:
+    variables = {
+        "agent.name": staff.user.display_name,
+        "conversation.id": conversation.id,
+        "bank.name": request.app.state.settings.bank_name,
+    }
+    if conversation.customer_id:
+        party = _core_bank(request, session).party(conversation.customer_id)
+        if party is not None:
+            variables["customer.name"] = party.full_name
+    ticket = session.execute(
+        select(Ticket.reference)
+        .join(TicketConversation, TicketConversation.ticket_id == Ticket.id)
+        .where(TicketConversation.conversation_id == conversation.id)
+        .order_by(Ticket.created_at.desc())
+        .limit(1)
+    ).scalar_one_or_none()
+    if ticket:
+        variables["ticket.reference"] = ticket
+    return variables
+
+
+def _visible_canned(session: Session, staff: Staff, canned_id: str) -> CannedResponse:
+    canned = session.get(CannedResponse, canned_id)
+    if canned is None or (
+        not staff.sees_all and canned.team_id is not None and canned.team_id not in staff.team_ids
+    ):
+        raise unknown_resource("canned response")
+    return canned
+
+
+@router.post(
+    "/conversations/{conversation_id}/messages",
+    status_code=201,
+    operation_id="helpdesk_post_message",
+)
+def post_message(
+    conversation_id: str,
+    body: MessageIn,
+    request: Request,
+    staff: CurrentStaff,
+    session: SessionDep,
+) -> MessageOut:
+    """Reply to the customer, or write a private note with @mentions (canned bodies rendered)."""
+    conversation = visible_conversation(session, staff, conversation_id)
+    text = body.body
+    if body.canned_id:
+        canned = _visible_canned(session, staff, body.canned_id)
+        text = canned_service.render(canned.body, _variables(session, request, conversation, staff))
+    if not text:
+        raise bad_request("give body or canned_id", path="body")
+    mentions = list(body.mentions)
+    for mention in mentions:
+        if session.get(StaffUser, mention) is None:
+            raise unknown_resource("mentioned staff user")
+    message = conv_service.add_message(
+        session,
+        conversation,
+        author_type="agent",
+        author_id=staff.id,
+        body=text,
+        private=body.private,
+        mentions=mentions or None,
+    )
+    if not body.private:
+        for ticket in tickets.open_tickets_of_conversation(session, conversation.id):
+            tickets.record_agent_reply(session, ticket, actor=staff.user.username)
+    _touch(session, staff)
+    _audit(
+        session,
+        staff,
+        "conversation.note" if body.private else "conversation.reply",
+        conversation_id=conversation.id,
+        message_id=message.id,
+    )
+    return MessageOut.model_validate(message)
+
+
+@router.post("/conversations/{conversation_id}/handoff", operation_id="helpdesk_handoff")
+def handoff(
+    conversation_id: str, body: HandoffIn, staff: CurrentStaff, session: SessionDep
+) -> ConversationOut:
+    """Queue a conversation for a person (with the assistant's context) and route it."""
+    conversation = visible_conversation(session, staff, conversation_id)
+    conv_service.hand_off(
+        session, conversation, reason=body.reason, context=body.context, priority=body.priority
+    )
+    routing.route(session, conversation, product_area=body.product_area)
+    _audit(session, staff, "conversation.handoff", conversation_id=conversation.id)
+    return ConversationOut.model_validate(conversation)
+
+
+@router.post("/conversations/{conversation_id}/assign", operation_id="helpdesk_assign")
+def assign(
+    conversation_id: str, body: AssignIn, staff: CurrentStaff, session: SessionDep
+) -> ConversationOut:
+    """Take a conversation (no agent_id) or give it to an agent (supervisors, admins)."""
+    conversation = visible_conversation(session, staff, conversation_id)
+    target = body.agent_id or staff.id
+    if target != staff.id and not staff.is_manager:
+        raise forbidden("Only supervisors and admins assign to others; use transfer")
+    agent = session.get(AgentState, target)
+    if agent is None or agent.presence != "online":
+        raise conflict("that agent is not online")
+    if target != conversation.assignee_id and routing.open_load(session, target) >= agent.capacity:
+        raise conflict("that agent is at capacity")
+    routing.transfer(session, conversation, to_agent_id=target)
+    _touch(session, staff)
+    _audit(session, staff, "conversation.assign", conversation_id=conversation.id, to=target)
+    return ConversationOut.model_validate(conversation)
+
+
+@router.post("/conversations/{conversation_id}/transfer", operation_id="helpdesk_transfer")
+def transfer(
+    conversation_id: str, body: TransferIn, staff: CurrentStaff, session: SessionDep
+) -> ConversationOut:
+    """Transfer to another agent or team (a team transfer re-queues and routes it)."""
+    conversation = visible_conversation(session, staff, conversation_id)
+    if not staff.is_manager and conversation.assignee_id not in (staff.id, None):
+        raise forbidden("Only the assigned agent or a supervisor transfers a conversation")
+    routing.transfer(
+        session, conversation, to_agent_id=body.to_agent_id, to_team_id=body.to_team_id
+    )
+    _audit(
+        session,
+        staff,
+        "conversation.transfer",
+        conversation_id=conversation.id,
+        to_agent=body.to_agent_id,
+        to_team=body.to_team_id,
+    )
+    return ConversationOut.model_validate(conversation)
+
+
+@router.post("/conversations/{conversation_id}/hand-back", operation_id="helpdesk_hand_back")
+def hand_back(conversation_id: str, staff: CurrentStaff, session: SessionDep) -> ConversationOut:
+    """Hand the conversation back to the assistant; the agent takes the next waiting chat."""
+    conversation = visible_conversation(session, staff, conversation_id)
+    previous = conversation.assignee_id
+    conv_service.hand_back_to_assistant(session, conversation)
+    if previous:
+        routing.fill_agent(session, previous)
+    _audit(session, staff, "conversation.hand_back", conversation_id=conversation.id)
+    return ConversationOut.model_validate(conversation)
+
+
+@router.post("/conversations/{conversation_id}/resolve", operation_id="helpdesk_resolve")
+def resolve(
+    conversation_id: str, staff: CurrentStaff, session: SessionDep, settings: SettingsDep
+) -> ConversationOut:
+    """Resolve the conversation, send the CSAT survey in-channel, free the agent."""
+    conversation = visible_conversation(session, staff, conversation_id)
+    conv_service.resolve(session, conversation)
+    if conversation.queued_at is not None:
+        surveys.send_csat(session, settings, conversation)
+    routing.release(session, conversation)
+    _touch(session, staff)
+    _audit(session, staff, "conversation.resolve", conversation_id=conversation.id)
+    return ConversationOut.model_validate(conversation)
+
+
+@router.get(
+    "/conversations/{conversation_id}/suggestions", operation_id="helpdesk_suggested_answers"
+)
+def suggestions(
+    conversation_id: str, request: Request, staff: CurrentStaff, session: SessionDep
+) -> list[SuggestedAnswerOut]:
+    """Suggest replies to the customer's last message (knowledge base, then canned)."""
+    conversation = visible_conversation(session, staff, conversation_id)
+    found = canned_service.suggest_answers(
+        session,
+        conversation,
+        team_ids=None if staff.sees_all else staff.team_ids,
+        variables=_variables(session, request, conversation, staff),
+    )
+    return [SuggestedAnswerOut(**asdict(a)) for a in found]
+
+
+@router.get("/customers/{customer_id}", operation_id="helpdesk_customer_360")
+def customer(
+    customer_id: str, request: Request, staff: CurrentStaff, session: SessionDep
+) -> CustomerOut:
+    """Return the customer's timeline (agents: only customers with a chat in their queues)."""
+    latest = session.execute(
+        select(Conversation)
+        .where(Conversation.customer_id == customer_id)
+        .order_by(Conversation.created_at.desc())
+    ).scalars()
+    visible = next((c for c in latest if staff.can_see_conversation(c)), None)
+    if visible is None:
+        raise unknown_resource("customer")
+    view = customer_view(session, _core_bank(request, session), customer_id)
+    return CustomerOut(
+        customer_id=view.customer_id,
+        name=view.name,
+        sentiment=view.sentiment,
+        consents=view.consents,
+        timeline=[TimelineItemOut(**asdict(i)) for i in view.timeline],
+    )
+
+
+# Canned responses -------------------------------------------------------------------------
+
+
+@router.get("/canned", operation_id="helpdesk_list_canned")
+def list_canned(
+    staff: CurrentStaff, session: SessionDep, language: str | None = None
+) -> list[CannedOut]:
+    """List canned responses (agents: shared ones and their teams')."""
+    rows = canned_service.list_canned(
+        session, team_ids=None if staff.sees_all else staff.team_ids, language=language
+    )
+    return [CannedOut.model_validate(c) for c in rows]
+
+
+@router.post("/canned", status_code=201, operation_id="helpdesk_create_canned")
+def create_canned(body: CannedIn, staff: CurrentStaff, session: SessionDep) -> CannedOut:
+    """Save a canned response (agents only for their own teams)."""
+    if body.team_id is None and not staff.is_manager:
+        raise forbidden("Only supervisors and admins write responses shared by every team")
+    if body.team_id is not None and not staff.sees_all and body.team_id not in staff.team_ids:
+        raise unknown_resource("team")
+    canned = canned_service.create_canned(
+        session,
+        shortcut=body.shortcut,
+        body=body.body,
+        language=body.language,
+        team_id=body.team_id,
+        created_by=staff.id,
+    )
+    _audit(session, staff, "canned.create", canned_id=canned.id)
+    return CannedOut.model_validate(canned)
+
+
+@router.get("/canned/{canned_id}/render", operation_id="helpdesk_render_canned")
+def render_canned(
+    canned_id: str,
+    conversation_id: str,
+    request: Request,
+    staff: CurrentStaff,
+    session: SessionDep,
+) -> RenderedOut:
+    """Render a canned response for a conversation (fills the variables)."""
+    canned = _visible_canned(session, staff, canned_id)
+    conversation = visible_conversation(session, staff, conversation_id)
+    variables = _variables(session, request, conversation, staff)
+    return RenderedOut(body=canned_service.render(canned.body, variables))
+
+
+# Tickets ---------------------------------------------------------------------------------
+
+
+def _ticket_detail(session: Session, ticket: Ticket) -> TicketDetail:
+    state = tickets.sla_state(ticket)
+    clocks = []
+    if state is not None:
+        for view in snapshot(state, utcnow(), tickets.calendar_for(state)):
+            clocks.append(
+                ClockOut(
+                    key=view.key,
+                    target=view.target.value,
+                    phase=view.phase.value,
+                    state=view.state.value,
+                    consumed_seconds=view.consumed.total_seconds(),
+                    remaining_seconds=view.remaining.total_seconds(),
+                    due_at=view.due_at,
+                    warn_at=view.warn_at,
+                )
+            )
+    return TicketDetail(
+        ticket=TicketOut.model_validate(ticket),
+        history=[
+            TicketEventOut.model_validate(e) for e in tickets.ticket_history(session, ticket.id)
+        ],
+        sla=clocks,
+        conversation_ids=tickets.linked_conversation_ids(session, ticket.id),
+        transaction_ids=tickets.linked_transaction_ids(session, ticket.id),
+    )
+
+
+@router.post("/tickets", status_code=201, operation_id="helpdesk_create_ticket")
+def create_ticket(body: TicketIn, staff: CurrentStaff, session: SessionDep) -> TicketDetail:
+    """Open a ticket or complaint, directly or from a conversation; it is auto-categorised."""
+    conversation = (
+        visible_conversation(session, staff, body.conversation_id) if body.conversation_id else None
+    )
+    team_id = body.team_id
+    if team_id is not None and (
+        session.get(Team, team_id) is None or (not staff.sees_all and team_id not in staff.team_ids)
+    ):
+        raise unknown_resource("team")
+    if team_id is None and conversation is None and not staff.sees_all:
+        team_id = next(iter(sorted(staff.team_ids)), None)
+    ticket = tickets.create_ticket(
+        session,
+        subject=body.subject,
+        description=body.description,
+        kind=body.kind,
+        channel=body.channel,
+        customer_id=body.customer_id,
+        conversation=conversation,
+        category=body.category,
+        priority=body.priority,
+        team_id=team_id,
+        assignee_id=staff.id if staff.role == "agent" else None,
+        actor=staff.user.username,
+    )
+    for transaction_id in body.transaction_ids:
+        tickets.link_transaction(session, ticket, transaction_id, actor=staff.user.username)
+    _audit(session, staff, "ticket.create", ticket_id=ticket.id, kind=ticket.kind)
+    return _ticket_detail(session, ticket)
+
+
+@router.get("/tickets", operation_id="helpdesk_list_tickets")
+def list_tickets(
+    staff: CurrentStaff,
+    session: SessionDep,
+    status: str | None = None,
+    kind: str | None = None,
+    category: str | None = None,
+    customer_id: str | None = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+) -> list[TicketOut]:
+    """List tickets (agents: their teams' and their own)."""
+    query = select(Ticket)
+    if not staff.sees_all:
+        query = query.where((Ticket.team_id.in_(staff.team_ids)) | (Ticket.assignee_id == staff.id))
+    if status:
+        query = query.where(Ticket.status == status)
+    if kind:
+        query = query.where(Ticket.kind == kind)
+    if category:
+        query = query.where(Ticket.category == category)
+    if customer_id:
+        query = query.where(Ticket.customer_id == customer_id)
+    query = query.order_by(Ticket.created_at.desc(), Ticket.id).limit(limit)
+    return [TicketOut.model_validate(t) for t in session.execute(query).scalars()]
+
+
+@router.get("/tickets/{ticket_id}", operation_id="helpdesk_get_ticket")
+def get_ticket(ticket_id: str, staff: CurrentStaff, session: SessionDep) -> TicketDetail:
+    """Return a ticket with its history, SLA clocks and links."""
+    return _ticket_detail(session, visible_ticket(session, staff, ticket_id))
+
+
+@router.patch("/tickets/{ticket_id}", operation_id="helpdesk_update_ticket")
+def update_ticket(
+    ticket_id: str, body: TicketPatch, staff: CurrentStaff, session: SessionDep
+) -> TicketDetail:
+    """Override category, priority, team or assignee (agents: within their teams)."""
+    ticket = visible_ticket(session, staff, ticket_id)
+    if body.team_id is not None and (
+        session.get(Team, body.team_id) is None
+        or (not staff.sees_all and body.team_id not in staff.team_ids)
+    ):
+        raise unknown_resource("team")
+    if body.assignee_id is not None and session.get(StaffUser, body.assignee_id) is None:
+        raise unknown_resource("staff user")
+    tickets.update_ticket(session, ticket, actor=staff.user.username, **body.model_dump())
+    _audit(session, staff, "ticket.update", ticket_id=ticket.id)
+    return _ticket_detail(session, ticket)
+
+
+@router.post("/tickets/{ticket_id}/accept-suggestion", operation_id="helpdesk_accept_suggestion")
+def accept_suggestion(ticket_id: str, staff: CurrentStaff, session: SessionDep) -> TicketDetail:
+    """Apply the classifier's suggested category and priority."""
+    ticket = visible_ticket(session, staff, ticket_id)
+    tickets.accept_suggestion(session, ticket, actor=staff.user.username)
+    _audit(session, staff, "ticket.accept_suggestion", ticket_id=ticket.id)
+    return _ticket_detail(session, ticket)
+
+
+@router.post("/tickets/{ticket_id}/status", operation_id="helpdesk_ticket_status")
+def ticket_status(
+    ticket_id: str, body: StatusIn, staff: CurrentStaff, session: SessionDep
+) -> TicketDetail:
+    """Move a ticket: open, pending_customer (pauses the SLA), resolved, closed."""
+    ticket = visible_ticket(session, staff, ticket_id)
+    tickets.change_status(session, ticket, body.status, actor=staff.user.username, note=body.note)
+    _audit(session, staff, "ticket.status", ticket_id=ticket.id, status=body.status)
+    return _ticket_detail(session, ticket)
+
+
+@router.post("/tickets/{ticket_id}/replies", status_code=201, operation_id="helpdesk_ticket_reply")
+def ticket_reply(
+    ticket_id: str, body: ReplyIn, staff: CurrentStaff, session: SessionDep
+) -> TicketDetail:
+    """Answer the customer on the ticket (posted in its conversation when it has one)."""
+    ticket = visible_ticket(session, staff, ticket_id)
+    if ticket.status in ("resolved", "closed"):
+        raise conflict("the ticket is not open")
+    conversation = session.get(Conversation, ticket.conversation_id or "")
+    if conversation is not None and conversation.status != "closed":
+        conv_service.add_message(
+            session, conversation, author_type="agent", author_id=staff.id, body=body.body
+        )
+    tickets.history(session, ticket, "reply", staff.user.username, body=body.body[:500])
+    tickets.record_agent_reply(session, ticket, actor=staff.user.username)
+    _audit(session, staff, "ticket.reply", ticket_id=ticket.id)
+    return _ticket_detail(session, ticket)
+
+
+@router.post("/tickets/{ticket_id}/links", operation_id="helpdesk_ticket_link")
+def ticket_link(
+    ticket_id: str, body: LinkIn, staff: CurrentStaff, session: SessionDep
+) -> TicketDetail:
+    """Link a conversation or a ledger transaction to the ticket."""
+    ticket = visible_ticket(session, staff, ticket_id)
+    if (body.conversation_id is None) == (body.transaction_id is None):
+        raise bad_request("give exactly one of conversation_id and transaction_id")
+    if body.conversation_id is not None:
+        conversation = visible_conversation(session, staff, body.conversation_id)
+        tickets.link_conversation(session, ticket, conversation, actor=staff.user.username)
+    if body.transaction_id is not None:
+        tickets.link_transaction(session, ticket, body.transaction_id, actor=staff.user.username)
+    _audit(session, staff, "ticket.link", ticket_id=ticket.id)
+    return _ticket_detail(session, ticket)
+
+
+@router.get("/incidents", operation_id="helpdesk_list_incidents")
+def list_incidents(
+    staff: CurrentStaff, session: SessionDep, status: str | None = None
+) -> list[IncidentOut]:
+    """List incidents (complaint or contact spikes) with their linked tickets."""
+    query = select(Incident).order_by(Incident.opened_at.desc()).limit(100)
+    if status:
+        query = query.where(Incident.status == status)
+    out = []
+    for incident in session.execute(query).scalars():
+        item = IncidentOut.model_validate(incident)
+        ids = select(Ticket.id).where(Ticket.incident_id == incident.id)
+        if not staff.sees_all:
+            ids = ids.where(Ticket.team_id.in_(staff.team_ids))
+        item.ticket_ids = list(session.execute(ids.order_by(Ticket.created_at)).scalars())
+        out.append(item)
+    return out
+
+
+# Reports ----------------------------------------------------------------------------------
+
+
+def _report_staff(staff: Staff) -> Staff:
+    if not staff.sees_all:
+        raise forbidden("Reports are for supervisors, admins and auditors")
+    return staff
+
+
+def _window(start: dt.datetime | None, end: dt.datetime | None) -> tuple[dt.datetime, dt.datetime]:
+    end = end or utcnow() + dt.timedelta(seconds=1)
+    start = start or end - dt.timedelta(days=30)
+    if start.tzinfo is None or end.tzinfo is None:
+        raise bad_request("start and end need a time zone", code="U003", path="start")
+    if start >= end:
+        raise bad_request("start must be before end", code="U003", path="start")
+    return start, end
+
+
+def _dimension(by: str | None) -> str | None:
+    if by is not None and by not in reports.DIMENSIONS:
+        raise bad_request(f"by must be one of {', '.join(reports.DIMENSIONS)}", path="by")
+    return by
+
+
+@router.get("/reports/summary", operation_id="helpdesk_report_summary")
+def report_summary(
+    staff: CurrentStaff,
+    session: SessionDep,
+    by: str | None = None,
+    start: dt.datetime | None = None,
+    end: dt.datetime | None = None,
+) -> list[dict[str, Any]]:
+    """Volume, response and resolution times, % within SLA, containment, CSAT, NPS by group."""
+    _report_staff(staff)
+    rows = reports.conversation_rows(session, *_window(start, end))
+    return [asdict(s) for s in reports.summarize(rows, _dimension(by))]
+
+
+@router.get("/reports/drill-down", operation_id="helpdesk_report_drill_down")
+def report_drill_down(
+    staff: CurrentStaff,
+    session: SessionDep,
+    metric: str = "conversations",
+    by: str | None = None,
+    key: str | None = None,
+    start: dt.datetime | None = None,
+    end: dt.datetime | None = None,
+) -> list[str]:
+    """Return the conversation ids behind one number."""
+    _report_staff(staff)
+    if metric not in reports.METRICS:
+        raise bad_request(f"metric must be one of {', '.join(reports.METRICS)}", path="metric")
+    rows = reports.conversation_rows(session, *_window(start, end))
+    return reports.drill_down(rows, by=_dimension(by), key=key, metric=metric)
+
+
+@router.get("/reports/conversations.csv", operation_id="helpdesk_report_csv")
+def report_csv(
+    staff: CurrentStaff,
+    session: SessionDep,
+    start: dt.datetime | None = None,
+    end: dt.datetime | None = None,
+) -> Response:
+    """Export one CSV row per conversation."""
+    _report_staff(staff)
+    rows = reports.conversation_rows(session, *_window(start, end))
+    return Response(
+        reports.to_csv(rows),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": 'attachment; filename="conversations.csv"'},
+    )
+
+
+@router.get("/reports/backlog", operation_id="helpdesk_report_backlog")
+def report_backlog(staff: CurrentStaff, session: SessionDep) -> dict[str, Any]:
+    """Return the open conversations and tickets now."""
+    _report_staff(staff)
+    return asdict(reports.backlog(session, utcnow()))
+
+
+@router.get("/reports/tickets", operation_id="helpdesk_report_tickets")
+def report_tickets(
+    staff: CurrentStaff,
+    session: SessionDep,
+    by: Annotated[str, Query(pattern="^(agent|team|category)$")] = "category",
+    start: dt.datetime | None = None,
+    end: dt.datetime | None = None,
+) -> list[dict[str, Any]]:
+    """Return tickets' SLA attainment per agent, team or category."""
+    _report_staff(staff)
+    return [asdict(s) for s in reports.ticket_stats(session, *_window(start, end), by=by)]
+
+
+@router.get("/reports/first-experience", operation_id="helpdesk_report_first_experience")
+def report_first_experience(
+    staff: CurrentStaff,
+    session: SessionDep,
+    joined_within_days: Annotated[int, Query(ge=1, le=365)] = 90,
+) -> list[dict[str, Any]]:
+    """Return recent customers' first 30 days: contacts, first failure, first complaint."""
+    _report_staff(staff)
+    found = reports.first_experience(session, utcnow(), joined_within_days=joined_within_days)
+    return [asdict(f) for f in found]
+
+
+# Customer channel (web widget, app) -----------------------------------------------------------
+
+
+def _channel_conversation(
+    session: Session, settings: Any, conversation_id: str, token: str | None
+) -> Conversation:
+    value = unsign(
+        settings.secret_key, CHANNEL_PURPOSE, token or "", max_age_seconds=CHANNEL_TOKEN_MAX_AGE
+    )
+    if value != conversation_id:
+        raise unauthorized("The conversation token is invalid or expired")
+    conversation = session.get(Conversation, conversation_id)
+    if conversation is None:
+        raise unknown_resource("conversation")
+    return conversation
+
+
+ConversationToken = Annotated[str | None, Header(alias="X-Conversation-Token")]
+
+
+@router.post("/channel/conversations", status_code=201, operation_id="helpdesk_channel_start")
+def channel_start(
+    body: ChannelStartIn, session: SessionDep, settings: SettingsDep
+) -> ChannelStartOut:
+    """Start a chat from the web widget or app; returns the token for the next calls."""
+    conversation = conv_service.start_conversation(
+        session,
+        channel=body.channel,
+        customer_id=None,
+        language=body.language,
+        subject=body.subject,
+    )
+    conv_service.add_message(session, conversation, author_type="customer", body=body.body)
+    return ChannelStartOut(
+        conversation_id=conversation.id,
+        token=sign(settings.secret_key, CHANNEL_PURPOSE, conversation.id),
+        status=conversation.status,
+    )
+
+
+@router.post(
+    "/channel/conversations/{conversation_id}/messages",
+    status_code=201,
+    operation_id="helpdesk_channel_message",
+)
+def channel_message(
+    conversation_id: str,
+    body: ChannelMessageIn,
+    session: SessionDep,
+    settings: SettingsDep,
+    token: ConversationToken = None,
+) -> MessageOut:
+    """Post the customer's message."""
+    conversation = _channel_conversation(session, settings, conversation_id, token)
+    message = conv_service.add_message(
+        session, conversation, author_type="customer", body=body.body
+    )
+    for ticket in tickets.open_tickets_of_conversation(session, conversation.id):
+        tickets.record_customer_reply(session, ticket)
+    if conversation.status == "queued":
+        routing.route(session, conversation)
+    return MessageOut.model_validate(message)
+
+
+@router.post(
+    "/channel/conversations/{conversation_id}/human", operation_id="helpdesk_channel_human"
+)
+def channel_ask_human(
+    conversation_id: str,
+    session: SessionDep,
+    settings: SettingsDep,
+    token: ConversationToken = None,
+) -> ChannelMessagesOut:
+    """Ask for a person: the conversation is queued and routed to an agent."""
+    conversation = _channel_conversation(session, settings, conversation_id, token)
+    if conversation.status in ("bot", "resolved"):
+        conv_service.hand_off(session, conversation, reason="customer_asked")
+    routing.route(session, conversation)
+    return ChannelMessagesOut(status=conversation.status, messages=[])
+
+
+@router.get(
+    "/channel/conversations/{conversation_id}/messages",
+    operation_id="helpdesk_channel_messages",
+)
+def channel_messages(
+    conversation_id: str,
+    session: SessionDep,
+    settings: SettingsDep,
+    token: ConversationToken = None,
+    after: Annotated[int, Query(ge=0)] = 0,
+) -> ChannelMessagesOut:
+    """Return the public messages after ``after`` (private notes never leave the desk)."""
+    conversation = _channel_conversation(session, settings, conversation_id, token)
+    messages = [m for m in conv_service.transcript(session, conversation.id) if m.id > after]
+    return ChannelMessagesOut(
+        status=conversation.status, messages=[MessageOut.model_validate(m) for m in messages]
+    )
+
+
+# Surveys ---------------------------------------------------------------------------------
+
+
+@router.get("/surveys/{token}", operation_id="helpdesk_get_survey")
+def get_survey(token: str, session: SessionDep, settings: SettingsDep) -> SurveyOut:
+    """Return a survey's questions and scale for the customer."""
+    survey = surveys.survey_from_token(session, settings, token)
+    return SurveyOut(
+        kind=survey.kind,
+        scale=survey.scale,
+        questions=survey.questions,
+        answered=survey.answered_at is not None,
+    )
+
+
+@router.post("/surveys/{token}", operation_id="helpdesk_answer_survey")
+def answer_survey(
+    token: str, body: SurveyAnswerIn, session: SessionDep, settings: SettingsDep
+) -> SurveyOut:
+    """Record the customer's answer (once)."""
+    survey = surveys.survey_from_token(session, settings, token)
+    surveys.answer_survey(
+        session, survey, score=body.score, answers=body.answers, comment=body.comment
+    )
+    return SurveyOut(
+        kind=survey.kind, scale=survey.scale, questions=survey.questions, answered=True
+    )
