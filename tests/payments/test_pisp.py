@@ -22,6 +22,7 @@ from payments.support import (
     payment_body,
     payment_consent_body,
 )
+from wendu.events.models import OutboxEvent
 from wendu.identity.models import Consent
 from wendu.openbanking.pisp.models import IdempotencyRecord, Payment
 from wendu.openbanking.pisp.service import clearing_account
@@ -416,3 +417,32 @@ def test_every_payment_route_is_in_the_spec(app: FastAPI, pis_spec: Spec, cof_sp
         )
         operation = spec.doc["paths"][path.removeprefix(prefix)][method]
         assert operation["operationId"] == app.openapi()["paths"][path][method]["operationId"]
+
+
+def test_a_payment_and_its_event_commit_together(bank: Bank, pis_spec: Spec) -> None:
+    tpp = bank.tpp()
+    payer = bank.payer(100_00)
+    request = payment_consent_body(amount="2.00")
+    consent_id = _consent(bank, pis_spec, tpp, request)
+    token = bank.authorise(tpp, payer, consent_id)
+    wrong = payment_body(consent_id, request)
+    wrong["Data"]["Initiation"]["InstructedAmount"]["Amount"] = "3.00"
+    assert bank.post(PAYMENTS, wrong, token, tpp).status_code == 400
+
+    def events() -> list[OutboxEvent]:
+        with bank.db.session(write=False) as s:
+            return list(
+                s.execute(
+                    select(OutboxEvent).where(OutboxEvent.partner_id == tpp.partner_id)
+                ).scalars()
+            )
+
+    assert events() == []  # the refused request left no event behind
+    paid = bank.post(PAYMENTS, payment_body(consent_id, request), token, tpp)
+    payment_id = paid.json()["Data"]["DomesticPaymentId"]
+    [event] = events()
+    assert event.event_type == "urn:uk:org:openbanking:events:resource-update"
+    assert event.subject["http://openbanking.org.uk/rid"] == payment_id
+    assert event.subject["http://openbanking.org.uk/rlk"][0]["link"].endswith(
+        f"{PAYMENTS}/{payment_id}"
+    )

@@ -211,7 +211,11 @@ def create_payment(
         else:
             parsed = parse_body(body, PaymentRequest)
             payment = service.submit_payment(
-                session, access, parsed, payment_id=claim.record.resource_id
+                session,
+                access,
+                parsed,
+                payment_id=claim.record.resource_id,
+                public_url=settings.public_url,
             )
         rendered = wire.payment_body(payment, f"{base}/domestic-payments/{payment.id}")
     return OBJSONResponse(rendered, status_code=201)

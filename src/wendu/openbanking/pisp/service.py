@@ -18,6 +18,8 @@ from sqlalchemy.orm import Session
 
 from wendu.db import utcnow
 from wendu.errors import bad_request, forbidden, unknown_resource
+from wendu.events.service import ob_subject, publish
+from wendu.events.types import RESOURCE_UPDATE
 from wendu.identity.models import Consent
 from wendu.identity.tokens import AccessContext
 from wendu.kit.ids import new_id
@@ -228,8 +230,12 @@ def submit_payment(
     body: PaymentRequest,
     *,
     payment_id: str | None = None,
+    public_url: str = "",
 ) -> Payment:
-    """Check a payment against its authorised consent and move the money, all or nothing."""
+    """Check a payment against its authorised consent and move the money, all or nothing.
+
+    The partner's resource-update event goes into the outbox in the same transaction.
+    """
     if access.consent_kind != DOMESTIC_PAYMENT or access.consent_id is None:
         raise forbidden("The token is not bound to a domestic payment consent", code="U007")
     if body.Data.ConsentId != access.consent_id:
@@ -305,6 +311,13 @@ def submit_payment(
         status_updated_at=settled,
     )
     session.add(payment)
+    publish(
+        session,
+        event_type=RESOURCE_UPDATE,
+        partner_id=access.partner_id,
+        subject=ob_subject(public_url, "pisp/domestic-payments", payment_id, "domestic-payment"),
+        txn=payment_id,
+    )
     consent.status = "CONS"
     consent.status_updated_at = utcnow()
     session.flush()
