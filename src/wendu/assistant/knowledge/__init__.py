@@ -1,0 +1,16 @@
+"""The knowledge base: bilingual help articles that staff edit and the assistant quotes.
+
+Public API::
+
+    from wendu.assistant.knowledge import answer, search
+
+    hit = answer(session, "卡丢了怎么办", "zh")   # best article, a quote from it and its link
+    hits = search(session, "transfer fees", "en", limit=5)
+
+Staff edits (``service.update_article``) take effect at once in every process: the search
+index is rebuilt when the articles' revision changes.
+"""
+
+from wendu.assistant.knowledge.search import KnowledgeAnswer, SearchHit, answer, search
+
+__all__ = ["KnowledgeAnswer", "SearchHit", "answer", "search"]

@@ -1,0 +1,78 @@
+"""Knowledge routes: public search and articles (JSON), and the customer help page (HTML)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import HTMLResponse
+from jinja2 import Environment, PackageLoader, select_autoescape
+
+from wendu.assistant.knowledge import service
+from wendu.assistant.knowledge.schemas import Article, SearchResponse, SearchResult
+from wendu.assistant.knowledge.search import search
+from wendu.deps import SessionDep
+from wendu.errors import unknown_resource
+
+router = APIRouter(tags=["Knowledge"])
+
+
+@lru_cache(maxsize=1)
+def _templates() -> Environment:
+    return Environment(
+        loader=PackageLoader("wendu.assistant.knowledge", "templates"),
+        autoescape=select_autoescape(["html"]),
+    )
+
+
+@router.get(
+    "/api/v1/knowledge/search", response_model=SearchResponse, operation_id="searchKnowledge"
+)
+def search_articles(
+    session: SessionDep,
+    q: Annotated[str, Query(min_length=1, max_length=500)],
+    lang: Annotated[str, Query(pattern="^(zh|en)$")] = "zh",
+    limit: Annotated[int, Query(ge=1, le=20)] = 5,
+) -> SearchResponse:
+    """Search the published help articles."""
+    hits = search(session, q, lang, limit=limit)
+    return SearchResponse(
+        query=q, language=lang, results=[SearchResult(**h.__dict__) for h in hits]
+    )
+
+
+@router.get(
+    "/api/v1/knowledge/articles/{slug}", response_model=Article, operation_id="getKnowledgeArticle"
+)
+def get_article(session: SessionDep, slug: str) -> Article:
+    """Return one published article in both languages."""
+    article = service.get_article(session, slug)
+    if article.status != "published":
+        raise unknown_resource("article")
+    return Article.model_validate(article)
+
+
+@router.get("/help/articles/{slug}", response_class=HTMLResponse, include_in_schema=False)
+def help_page(
+    request: Request,
+    session: SessionDep,
+    slug: str,
+    lang: Annotated[str, Query(pattern="^(zh|en)$")] = "zh",
+) -> HTMLResponse:
+    """Show an article to customers (the link the assistant gives)."""
+    article = service.get_article(session, slug)
+    if article.status != "published":
+        raise unknown_resource("article")
+    html = (
+        _templates()
+        .get_template("article.html")
+        .render(
+            lang=lang,
+            other="en" if lang == "zh" else "zh",
+            title=getattr(article, f"title_{lang}"),
+            paragraphs=[p for p in getattr(article, f"body_{lang}").split("\n") if p.strip()],
+            bank_name=request.app.state.settings.bank_name,
+        )
+    )
+    return HTMLResponse(html)
