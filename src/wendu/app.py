@@ -27,6 +27,7 @@ ROUTER_MODULES: tuple[str, ...] = (
     "wendu.console.router",
     "wendu.events.router",
     "wendu.helpdesk.router",
+    "wendu.assistant.knowledge.router",
 )
 
 

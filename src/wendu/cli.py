@@ -27,6 +27,7 @@ GROUPS: tuple[tuple[str, str], ...] = (
     ("events", "wendu.events.cli"),
     ("nlu", "wendu.assistant.nlu.cli"),
     ("helpdesk", "wendu.helpdesk.cli"),
+    ("knowledge", "wendu.assistant.knowledge.cli"),
 )
 
 for _name, _module in GROUPS:
