@@ -110,23 +110,32 @@ def sample_k_shot(
     return [texts[i] for i in chosen], [labels[i] for i in chosen]
 
 
-def latency(model: NLUModel, queries: Sequence[str]) -> dict[str, float]:
-    """Time single-query ``parse`` calls on one thread with the encoders uncached."""
+def latency(model: NLUModel, queries: Sequence[str]) -> dict[str, Any]:
+    """Time single-query ``parse`` calls on one thread with the encoders uncached.
+
+    Wall time on a machine shared with other jobs includes waiting for a core, so the
+    CPU time of the process per query is reported beside it (the compute cost of a
+    query, which is what a dedicated core would see), with the load average.
+    """
     use_cache(None)
     with threadpool_limits(limits=1):
         for q in queries[:20]:  # warm the encoders and jieba
             model.parse(q)
-        times = []
+        wall, cpu = [], []
         for q in queries:
-            start = time.perf_counter()
+            w, c = time.perf_counter(), time.process_time()
             model.parse(q)
-            times.append((time.perf_counter() - start) * 1000)
-    arr = np.array(times)
+            cpu.append((time.process_time() - c) * 1000)
+            wall.append((time.perf_counter() - w) * 1000)
+    w_arr, c_arr = np.array(wall), np.array(cpu)
     return {
-        "queries": len(times),
-        "p50_ms": round(float(np.percentile(arr, 50)), 2),
-        "p99_ms": round(float(np.percentile(arr, 99)), 2),
-        "mean_ms": round(float(arr.mean()), 2),
+        "queries": len(wall),
+        "p50_ms": round(float(np.percentile(w_arr, 50)), 2),
+        "p99_ms": round(float(np.percentile(w_arr, 99)), 2),
+        "cpu_p50_ms": round(float(np.percentile(c_arr, 50)), 2),
+        "cpu_p99_ms": round(float(np.percentile(c_arr, 99)), 2),
+        "load_average_1min": round(os.getloadavg()[0], 1),
+        "cpu_cores": os.cpu_count(),
     }
 
 
@@ -164,6 +173,11 @@ def default_model_on_test(x_test: list[str], y_test: list[str]) -> dict[str, Any
     }
 
 
+def log(message: str) -> None:
+    """Report progress on stderr (stdout carries the JSON)."""
+    print(f"[{time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
+
+
 def run(args: argparse.Namespace) -> dict[str, Any]:
     """Run every part of the benchmark and return the report."""
     x_train, y_train = read_split(args.data / "train.csv")
@@ -184,12 +198,14 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     cache.embed("minilm", x_train + x_test, 1)
     cache.save()
 
+    log("baseline")
     base, wall, cpu = timed_fit(baseline(), x_train, y_train)
     report["baseline_tfidf_lr"] = {
         **scores(y_test, base.predict(x_test)),
         "fit_seconds": round(wall, 1),
         "fit_cpu_seconds": round(cpu, 1),
     }
+    log("ensemble on the full training split")
     ensemble, wall, cpu = timed_fit(IntentEnsemble(random_state=0), x_train, y_train)
     predicted = ensemble.predict(x_test)
     views = {
@@ -201,13 +217,16 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         "per_view_accuracy": views,
         "fit_seconds_with_cached_embeddings": round(wall, 1),
         "fit_cpu_seconds": round(cpu, 1),
-        "temperature": round(ensemble.temperature_, 3),
+        "view_weights": [round(float(w), 3) for w in ensemble.weights_],
     }
     if ensemble.oof_proba_ is None:
         raise RuntimeError("the ensemble was fitted without out-of-fold calibration")
     classes = list(ensemble.classes_)
     detector = OutOfScopeDetector().fit(ensemble.oof_proba_, [classes.index(y) for y in y_train])
     nlu = NLUModel(ensemble, detector, {"n_examples": len(x_train)})
+    if args.save_model:
+        nlu.save(args.save_model)
+    log("latency")
     report["latency_single_query_parse"] = latency(nlu, x_test[: args.latency_queries])
     use_cache(cache)
 
@@ -216,6 +235,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         for k in args.shots:
             runs, base_runs = [], []
             for seed in range(args.seeds):
+                log(f"{k}-shot, seed {seed}")
                 xs, ys = sample_k_shot(x_train, y_train, k, seed)
                 model = IntentEnsemble(random_state=seed).fit(xs, ys)
                 runs.append(scores(y_test, model.predict(x_test).tolist())["accuracy"])
@@ -230,11 +250,14 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     cache.save()
     if not args.skip_default:
         use_cache(None)
+        log("shipped default model")
         report["shipped_default_model_on_test"] = default_model_on_test(x_test, y_test)
 
+    lat = report["latency_single_query_parse"]
     met = {
         "full_accuracy": report["wendu_ensemble"]["accuracy"] >= GOALS["full_accuracy"],
-        "p99_ms": report["latency_single_query_parse"]["p99_ms"] <= GOALS["p99_ms"],
+        "p99_ms_wall": lat["p99_ms"] <= GOALS["p99_ms"],
+        "p99_ms_cpu": lat["cpu_p99_ms"] <= GOALS["p99_ms"],
     }
     if "few_shot" in report and "10_shot" in report["few_shot"]:
         ten = report["few_shot"]["10_shot"]["wendu_ensemble_mean_accuracy"]
@@ -254,6 +277,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="skip the few-shot runs")
     parser.add_argument("--skip-default", action="store_true", help="skip the shipped model")
     parser.add_argument("--out", type=Path, help="also write the JSON here")
+    parser.add_argument("--save-model", type=Path, help="keep the full-data model here")
     args = parser.parse_args(argv)
     if not (args.data / "train.csv").is_file():
         print(json.dumps({"skipped": f"Banking77 not found at {args.data}"}))

@@ -19,13 +19,13 @@ from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
-from scipy.optimize import minimize_scalar
+from scipy.optimize import minimize, minimize_scalar
 from scipy.special import log_softmax, softmax
 from sklearn.base import BaseEstimator, ClassifierMixin, TransformerMixin, clone
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedKFold
-from sklearn.pipeline import FeatureUnion
+from sklearn.utils.extmath import safe_sparse_dot
 from sklearn.utils.multiclass import check_classification_targets, unique_labels
 from sklearn.utils.validation import check_is_fitted, validate_data
 
@@ -68,8 +68,10 @@ class TfidfFeatures(TransformerMixin, BaseEstimator):
         self.min_df = min_df
         self.sublinear_tf = sublinear_tf
 
-    def _union(self) -> FeatureUnion:
-        word = TfidfVectorizer(
+    def fit(self, X: Sequence[str], y: Any = None) -> TfidfFeatures:
+        """Learn the vocabularies and IDF weights."""
+        texts = _texts(X)
+        self.word_vectorizer_ = TfidfVectorizer(
             tokenizer=segment,
             token_pattern=None,
             lowercase=False,
@@ -77,27 +79,26 @@ class TfidfFeatures(TransformerMixin, BaseEstimator):
             min_df=self.min_df,
             sublinear_tf=self.sublinear_tf,
             dtype=np.float32,
-        )
-        char = TfidfVectorizer(
+        ).fit(texts)
+        self.char_vectorizer_ = TfidfVectorizer(
             analyzer="char_wb",
             preprocessor=char_analyzer_input,
             ngram_range=self.char_ngram_range,
             min_df=self.min_df,
             sublinear_tf=self.sublinear_tf,
             dtype=np.float32,
+        ).fit(texts)
+        self.n_features_out_ = len(self.word_vectorizer_.vocabulary_) + len(
+            self.char_vectorizer_.vocabulary_
         )
-        return FeatureUnion([("word", word), ("char", char)])
-
-    def fit(self, X: Sequence[str], y: Any = None) -> TfidfFeatures:
-        """Learn the vocabularies and IDF weights."""
-        self.union_ = self._union().fit(_texts(X))
-        self.n_features_out_ = int(sum(len(v.vocabulary_) for _, v in self.union_.transformer_list))
         return self
 
     def transform(self, X: Sequence[str]) -> sp.csr_matrix:
-        """Return the TF-IDF matrix (rows are L2-normalised per block)."""
-        check_is_fitted(self, "union_")
-        return sp.csr_matrix(self.union_.transform(_texts(X)))
+        """Return word and character TF-IDF blocks side by side (each row L2-normalised)."""
+        check_is_fitted(self, "word_vectorizer_")
+        texts = _texts(X)
+        blocks = [self.word_vectorizer_.transform(texts), self.char_vectorizer_.transform(texts)]
+        return sp.csr_matrix(sp.hstack(blocks, format="csr"))
 
 
 class EmbeddingFeatures(TransformerMixin, BaseEstimator):
@@ -142,8 +143,8 @@ class CalibratedLogisticRegression(ClassifierMixin, BaseEstimator):
         self,
         C: float = 10.0,
         cv: int = 3,
-        max_iter: int = 500,
-        tol: float = 1e-3,
+        max_iter: int = 1000,
+        tol: float = 1e-4,
         class_weight: str | None = None,
         random_state: int | None = None,
     ) -> None:
@@ -198,6 +199,14 @@ class CalibratedLogisticRegression(ClassifierMixin, BaseEstimator):
         X = validate_data(self, X, accept_sparse="csr", reset=False)
         return _logits(self.model_, X) / self.temperature_
 
+    def logits_unchecked(self, X: Any) -> np.ndarray:
+        """Return scaled logits without input validation (the ensemble's hot path)."""
+        scores = safe_sparse_dot(X, self.model_.coef_.T) + self.model_.intercept_
+        scores = np.asarray(scores, dtype=np.float64)
+        if scores.shape[1] == 1:
+            scores = np.column_stack([np.zeros(len(scores)), scores[:, 0]])
+        return scores / self.temperature_
+
     def decision_function(self, X: Any) -> np.ndarray:
         """Return scaled logits (binary: one score, positive favours ``classes_[1]``)."""
         logits = self.class_logits(X)
@@ -234,13 +243,15 @@ class IntentEnsemble(ClassifierMixin, BaseEstimator):
     """Calibrated product-of-experts over TF-IDF, USE and MiniLM linear views.
 
     ``views`` picks the members; ``C`` gives each view's inverse regularisation
-    (same order); ``weights`` the exponent of each view in the product (default 1).
+    (same order). ``weights`` fixes the exponent of each view in the product (then a
+    temperature is fitted on the combination); left as None, the exponents are
+    learned by minimising the out-of-fold log-loss, which also sets the sharpness.
     """
 
     def __init__(
         self,
         views: tuple[str, ...] = VIEWS,
-        C: tuple[float, ...] = (10.0, 5.0, 20.0),
+        C: tuple[float, ...] = (10.0, 20.0, 20.0),
         weights: tuple[float, ...] | None = None,
         cv: int = 3,
         threads: int = 1,
@@ -253,8 +264,10 @@ class IntentEnsemble(ClassifierMixin, BaseEstimator):
         self.threads = threads
         self.random_state = random_state
 
-    def _weights(self) -> np.ndarray:
-        w = np.ones(len(self.views)) if self.weights is None else np.asarray(self.weights, float)
+    def _fixed_weights(self) -> np.ndarray:
+        if self.weights is None:
+            return np.full(len(self.views), 1.0 / len(self.views))  # geometric mean
+        w = np.asarray(self.weights, dtype=float)
         if len(w) != len(self.views):
             raise ValueError("weights must have one value per view")
         return w
@@ -288,12 +301,17 @@ class IntentEnsemble(ClassifierMixin, BaseEstimator):
             if clf.oof_logits_ is not None:
                 oof_parts.append(log_softmax(clf.oof_logits_ / clf.temperature_, axis=1))
                 clf.oof_logits_ = None  # keep saved models small
-        self.temperature_ = 1.0
+        self.weights_ = self._fixed_weights()
         self.oof_proba_: np.ndarray | None = None
         if len(oof_parts) == len(self.views):
-            combined = np.tensordot(self._weights(), np.stack(oof_parts), axes=1)
-            self.temperature_ = fit_temperature(combined, y_index)
-            self.oof_proba_ = np.asarray(softmax(combined / self.temperature_, axis=1))
+            stacked = np.stack(oof_parts)
+            if self.weights is None:
+                self.weights_ = fit_view_weights(stacked, y_index)
+            else:
+                combined = np.tensordot(self.weights_, stacked, axes=1)
+                self.weights_ = self.weights_ / fit_temperature(combined, y_index)
+            combined = np.tensordot(self.weights_, stacked, axes=1)
+            self.oof_proba_ = np.asarray(softmax(combined, axis=1))
         return self
 
     def view_log_proba(self, X: Sequence[str]) -> list[np.ndarray]:
@@ -302,19 +320,36 @@ class IntentEnsemble(ClassifierMixin, BaseEstimator):
         texts = list(X)
         with limit_threads(self.threads):
             return [
-                log_softmax(clf.class_logits(feat.transform(texts)), axis=1)
+                log_softmax(clf.logits_unchecked(feat.transform(texts)), axis=1)
                 for feat, clf in zip(self.featurizers_, self.classifiers_, strict=True)
             ]
 
     def predict_proba(self, X: Sequence[str]) -> np.ndarray:
         """Return calibrated intent probabilities (columns follow ``classes_``)."""
-        combined = np.tensordot(self._weights(), np.stack(self.view_log_proba(X)), axes=1)
-        return np.asarray(softmax(combined / self.temperature_, axis=1))
+        views = np.stack(self.view_log_proba(X))  # checks fitted before weights_ is read
+        combined = np.tensordot(self.weights_, views, axes=1)
+        return np.asarray(softmax(combined, axis=1))
 
     def predict(self, X: Sequence[str]) -> np.ndarray:
         """Return the most probable intent."""
         best = self.predict_proba(X).argmax(axis=1)
         return np.asarray(self.classes_[best])
+
+
+def fit_view_weights(log_probas: np.ndarray, y_index: np.ndarray) -> np.ndarray:
+    """Return non-negative view exponents minimising the log-loss of their product.
+
+    ``log_probas`` is (n_views, n_samples, n_classes) of out-of-fold log-probabilities.
+    """
+    rows = np.arange(log_probas.shape[1])
+
+    def nll(log_w: np.ndarray) -> float:
+        combined = np.tensordot(np.exp(log_w), log_probas, axes=1)
+        return float(-log_softmax(combined, axis=1)[rows, y_index].mean())
+
+    start = np.full(log_probas.shape[0], np.log(1.0 / log_probas.shape[0]))
+    res = minimize(nll, start, method="L-BFGS-B", bounds=[(-6.0, 3.0)] * len(start))
+    return np.asarray(np.exp(res.x))
 
 
 def top2(proba: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
