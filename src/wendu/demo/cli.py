@@ -11,7 +11,11 @@ from wendu.config import Settings, get_settings
 from wendu.db import Database
 from wendu.demo.seed import SeedReport, bank_is_empty, seed_bank, wipe_database
 
-app = typer.Typer(help="The synthetic sandbox bank.", invoke_without_command=True)
+app = typer.Typer(
+    help="The synthetic sandbox bank. Without a command: upgrade the database, seed it if it "
+    "is empty, print the URLs and a ready-made partner and customer, then serve.",
+    invoke_without_command=True,
+)
 
 
 def _sandbox_settings() -> Settings:
