@@ -220,6 +220,8 @@ def list_agents(staff: CurrentStaff, session: SessionDep) -> list[AgentOut]:
 @router.put("/agents/me/presence", operation_id="helpdesk_set_presence")
 def set_my_presence(body: PresenceIn, staff: CurrentStaff, session: SessionDep) -> PresenceOut:
     """Go online (pulls waiting chats), away or offline (hands open chats to colleagues)."""
+    if session.get(AgentState, staff.id) is None:
+        raise conflict("you are not a member of any team's routing")
     moved = routing.set_presence(session, staff.id, body.presence)
     _touch(session, staff)
     _audit(session, staff, "presence", presence=body.presence, moved=len(moved))
