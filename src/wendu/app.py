@@ -27,6 +27,8 @@ ROUTER_MODULES: tuple[str, ...] = (
     "wendu.console.router",
     "wendu.events.router",
     "wendu.helpdesk.router",
+    "wendu.assistant.flows.router",
+    "wendu.assistant.channels.router",
     "wendu.assistant.knowledge.router",
 )
 

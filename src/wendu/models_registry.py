@@ -5,6 +5,7 @@ A new domain with tables adds its ``models`` module here.
 
 from __future__ import annotations
 
+import wendu.assistant.dialogue.models
 import wendu.assistant.knowledge.models
 import wendu.audit.models
 import wendu.events.models

@@ -1,0 +1,114 @@
+"""The bank's own web chat widget: a page, and a first-party token for the signed-in customer.
+
+The customer signs in on the bank's login page (``/customer/login``); the widget then asks
+for a token: the bank's own web-chat app gets an account-access consent the customer
+authorises (they are signed in, on the bank's own site), through the same consent and
+code-exchange steps a partner uses. The token lives only in the page's memory.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+
+from fastapi import Request, Response
+from fastapi.responses import HTMLResponse, JSONResponse
+from sqlalchemy import select
+
+from wendu.config import Settings
+from wendu.db import Database
+from wendu.errors import forbidden, unauthorized
+from wendu.identity.browser import customer_id_from, same_origin
+from wendu.identity.connected_apps import revoke_connected_app
+from wendu.identity.models import Consent, Partner
+from wendu.identity.partners import register_partner
+from wendu.identity.sandbox import authorise_and_exchange
+
+FIRST_PARTY_NAME = "wendu web chat (first party)"
+WIDGET_PERMISSIONS = (
+    "ReadAccountsDetail",
+    "ReadBalances",
+    "ReadTransactionsDetail",
+    "ReadTransactionsCredits",
+    "ReadTransactionsDebits",
+)
+
+
+def _first_party(session: object) -> Partner:
+    from sqlalchemy.orm import Session
+
+    assert isinstance(session, Session)
+    partner = (
+        session.execute(
+            select(Partner).where(Partner.name == FIRST_PARTY_NAME).order_by(Partner.created_at)
+        )
+        .scalars()
+        .first()
+    )
+    if partner is None:
+        partner = register_partner(session, name=FIRST_PARTY_NAME, signing=False).partner
+    return partner
+
+
+def issue_widget_token(request: Request) -> Response:
+    """Return ``{access_token, expires_in}`` for the customer signed in on this browser."""
+    from wendu.openbanking.consents import create_account_access_consent
+
+    settings: Settings = request.app.state.settings
+    db: Database = request.app.state.db
+    if not same_origin(request, settings):
+        raise forbidden("Cross-site requests are not allowed")
+    customer_id = customer_id_from(request, settings)
+    if customer_id is None:
+        raise unauthorized("Log in to the bank's website first")
+    with db.session() as session:
+        partner = _first_party(session)
+        # One live widget consent per customer: the previous one ends when a new one starts.
+        for old in session.execute(
+            select(Consent.id).where(
+                Consent.partner_id == partner.id,
+                Consent.customer_id == customer_id,
+                Consent.status == "AUTH",
+            )
+        ).scalars():
+            revoke_connected_app(session, customer_id, old)
+        consent = create_account_access_consent(
+            session, partner_id=partner.id, permissions=list(WIDGET_PERMISSIONS)
+        )
+        tokens = authorise_and_exchange(
+            session,
+            request.app.state.keyring,
+            settings,
+            partner=partner,
+            consent=consent,
+            customer_id=customer_id,
+        )
+        body = {"access_token": tokens.access_token, "expires_in": tokens.expires_in}
+    return JSONResponse(body, headers={"Cache-Control": "no-store"})
+
+
+def widget_page(request: Request) -> HTMLResponse:
+    """Render the widget page; it sends visitors who are not signed in to the login page."""
+    settings: Settings = request.app.state.settings
+    signed_in = customer_id_from(request, settings) is not None
+    lang = "en" if request.query_params.get("lang") == "en" else "zh"
+    config = json.dumps({"signedIn": signed_in, "lang": lang, "login": "/customer/login"})
+    title = "在线客服" if lang == "zh" else "Chat with us"
+    page = f"""<!doctype html>
+<html lang="{lang}"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{html.escape(title)} · {html.escape(settings.bank_name)}</title>
+<link rel="stylesheet" href="/chat/static/widget.css"></head>
+<body><main id="wendu-chat" class="chat" data-config='{html.escape(config)}'>
+<header>{html.escape(title)}</header>
+<ol id="log" class="log" aria-live="polite"></ol>
+<form id="form"><input id="text" autocomplete="off" maxlength="2000">
+<button type="submit">{"发送" if lang == "zh" else "Send"}</button></form>
+</main><script src="/chat/static/widget.js"></script></body></html>"""
+    return HTMLResponse(
+        page,
+        headers={
+            "Content-Security-Policy": "default-src 'self'; frame-ancestors 'self'",
+            "Cache-Control": "no-store",
+        },
+    )

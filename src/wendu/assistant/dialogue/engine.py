@@ -1,0 +1,455 @@
+"""One dialogue turn: understand the message, continue or switch the task, answer.
+
+A turn is pure decision plus API calls: it reads and returns the persisted ``state`` and
+collects *effects* (replies, a ticket to open, a hand-off) that the channel applies in one
+transaction. Account data is reached only through ``BankApi`` with the customer's token.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Any
+
+from wendu.assistant.dialogue.texts import flow_name, say
+from wendu.assistant.flows import tasks
+from wendu.assistant.flows.api import ApiFailed, ApiRefused, BankApi
+from wendu.assistant.sentiment import Sentiment, anger_rising
+
+CONFIDENT = 0.55
+MAX_HISTORY = 20
+SMALL_TALK = ("greeting", "goodbye", "thanks")
+TRANSFER_INTENTS = (
+    "transfer_not_received_by_recipient",
+    "pending_transfer",
+    "failed_transfer",
+    "transfer_timing",
+    "balance_not_updated_after_bank_transfer",
+)
+DISPUTE_INTENTS = (
+    "request_refund",
+    "Refund_not_showing_up",
+    "card_payment_not_recognised",
+    "direct_debit_payment_not_recognised",
+    "cash_withdrawal_not_recognised",
+    "transaction_charged_twice",
+    "extra_charge_on_statement",
+    "reverted_card_payment?",
+)
+CARD_LOSS_INTENTS = ("lost_or_stolen_card", "compromised_card")
+TASK_INTENTS = (
+    "check_balance",
+    "recent_transactions",
+    "manage_connected_apps",
+    "product_inquiry",
+    *CARD_LOSS_INTENTS,
+    *TRANSFER_INTENTS,
+    *DISPUTE_INTENTS,
+)
+
+_YES = re.compile(
+    r"^\s*(yes|yeah|yep|yup|sure|ok\b|okay|confirm|go ahead|do it|please do|correct|right\b|y\b|"
+    r"是|对|好|确认|确定|可以|行|嗯|没问题|冻结|开吧|提交)",
+    re.IGNORECASE,
+)
+_NO = re.compile(
+    r"^\s*(no\b|nope|nah|cancel|stop|don'?t|do not|never ?mind|not now|n\b|"
+    r"不|算了|取消|否|先不|别)",
+    re.IGNORECASE,
+)
+_NEGATED = re.compile(r"\b(not|don'?t|no)\b|不|别", re.IGNORECASE)
+_REVOKE_WORDS = re.compile(r"revoke|remove|disconnect|cancel|stop|取消|撤销|解除|删除|关闭", re.I)
+
+
+@dataclass
+class Understanding:
+    """What the NLU and sentiment made of one customer message."""
+
+    text: str
+    intent: str
+    confidence: float
+    language: str
+    entities: list[dict[str, Any]]
+    sentiment: Sentiment
+
+    @property
+    def confident(self) -> bool:
+        """Return True for an in-scope intent the assistant may act on."""
+        return self.intent != "out_of_scope" and self.confidence >= CONFIDENT
+
+    def entity(self, name: str) -> dict[str, Any] | None:
+        """Return the first entity of type ``name``."""
+        return next((e for e in self.entities if e.get("entity") == name), None)
+
+
+@dataclass
+class Ticket:
+    """A ticket the channel opens in the turn's transaction."""
+
+    kind: str  # request | complaint
+    subject: str
+    description: str
+
+
+@dataclass
+class Effects:
+    """What a turn decided: replies, and maybe a ticket and a hand-off."""
+
+    replies: list[str] = field(default_factory=list)
+    ticket: Ticket | None = None
+    handoff: str | None = None  # reason
+    summary: str = ""
+
+
+KnowledgeLookup = Callable[[str, str], Awaitable[dict[str, Any] | None]]
+
+
+def new_state() -> dict[str, Any]:
+    """Return the state of a chat that has just begun."""
+    return {
+        "flow": None,
+        "pending": None,
+        "intents": [],
+        "slots": {},
+        "fallbacks": 0,
+        "sentiments": [],
+        "emotions": [],
+        "handed_off": False,
+    }
+
+
+class Turn:
+    """Decide the answer to one message given the persisted state."""
+
+    def __init__(
+        self,
+        state: dict[str, Any],
+        understanding: Understanding,
+        api: BankApi,
+        knowledge: KnowledgeLookup,
+    ) -> None:
+        self.state = state
+        self.u = understanding
+        self.lang = understanding.language if understanding.language in ("zh", "en") else "en"
+        self.api = api
+        self.knowledge = knowledge
+        self.fx = Effects()
+
+    def reply(self, key: str, **values: Any) -> None:
+        """Add a reply in the customer's language."""
+        self.fx.replies.append(say(key, self.lang, **values))
+
+    async def run(self) -> Effects:
+        """Run the turn and return its effects; ``self.state`` is updated in place."""
+        u = self.u
+        self.state["intents"] = (self.state["intents"] + [u.intent])[-MAX_HISTORY:]
+        self.state["sentiments"] = (self.state["sentiments"] + [u.sentiment.score])[-10:]
+        self.state["emotions"] = (self.state["emotions"] + [u.sentiment.emotion])[-10:]
+        if self.state.get("pending"):
+            if await self._answer_pending():
+                return self.fx
+        elif self.state.get("flow") and await self._continue_flow():
+            return self.fx
+        if u.intent == "make_complaint" and u.confident:
+            self._start_complaint()
+            return self.fx
+        if anger_rising(self.state["sentiments"]):
+            self._hand_off("anger", "handoff_anger")
+            return self.fx
+        await self._dispatch()
+        return self.fx
+
+    # --- pending confirmations and slot questions ------------------------------------------
+
+    async def _answer_pending(self) -> bool:
+        pending = self.state["pending"]
+        text = self.u.text
+        if _YES.match(text) and not _NEGATED.search(text):
+            self.state["pending"] = None
+            self.state["flow"] = None
+            await self._execute(pending)
+            return True
+        if _NO.match(text):
+            self.state["pending"] = None
+            self.state["flow"] = None
+            self.reply("cancelled")
+            return True
+        if self.u.confident and self.u.intent not in ("goodbye", "thanks"):
+            self._abandon(pending["flow"])
+            return False
+        self.reply("confirm_again")
+        return True
+
+    async def _continue_flow(self) -> bool:
+        flow = self.state["flow"]
+        if _NO.match(self.u.text):
+            self.state["flow"] = None
+            self.reply("cancelled")
+            return True
+        if flow["name"] == "freeze_card" and (card := self._pick_card(flow["options"])):
+            self._confirm_freeze(card)
+            return True
+        if flow["name"] == "revoke_app" and (app := self._pick_app(flow["options"])):
+            self._confirm_revoke(app)
+            return True
+        if self.u.confident:
+            self._abandon(flow["name"])
+            return False
+        self.reply("card_which" if flow["name"] == "freeze_card" else "app_which",
+                   cards=", ".join(o["last4"] for o in flow["options"]))  # fmt: skip
+        return True
+
+    def _abandon(self, name: str) -> None:
+        self.state["pending"] = None
+        self.state["flow"] = None
+        self.reply("topic_change", flow=flow_name(name, self.lang))
+
+    async def _execute(self, pending: dict[str, Any]) -> None:
+        action, args = pending["action"], pending["args"]
+        try:
+            if action == "freeze":
+                card = await self.api.freeze_card(args["card_id"], "Reported lost or stolen")
+                self.state["slots"]["frozen_card"] = card["last4"]
+                self.reply("card_frozen", last4=card["last4"])
+            elif action == "revoke":
+                await self.api.revoke_app(args["consent_id"])
+                self.state["slots"]["revoked_app"] = args["name"]
+                self.reply("app_revoked", name=args["name"])
+            elif action in ("ticket", "complaint"):
+                kind = "complaint" if action == "complaint" else "request"
+                self.fx.ticket = Ticket(kind, args["subject"], args.get("description", ""))
+                if action == "complaint":
+                    self.fx.handoff = "complaint"
+                    self.fx.summary = args["subject"]
+        except ApiRefused as refused:
+            self._refused(refused, pending.get("what", "what_cards"))
+        except ApiFailed:
+            self.reply("api_failed")
+
+    # --- intents ------------------------------------------------------------------------------
+
+    async def _dispatch(self) -> None:
+        u = self.u
+        if not u.confident:
+            self.state["fallbacks"] += 1
+            if self.state["fallbacks"] >= 2:
+                self._hand_off("fallbacks", "handoff")
+            else:
+                self.reply("fallback")
+            return
+        self.state["fallbacks"] = 0
+        if u.intent in SMALL_TALK:
+            self.reply(u.intent)
+        elif u.intent == "talk_to_human":
+            self._hand_off("customer_asked", "handoff")
+        elif u.intent in TASK_INTENTS:
+            try:
+                await self._task(u.intent)
+            except ApiRefused as refused:
+                self._refused(refused, _what(u.intent))
+            except ApiFailed:
+                self.reply("api_failed")
+        else:
+            await self._faq()
+
+    async def _task(self, intent: str) -> None:
+        if intent == "check_balance":
+            self.fx.replies.extend(await tasks.balance_lines(self.api, self.lang))
+        elif intent == "recent_transactions":
+            start, end = self._dates()
+            merchant = self.u.entity("merchant")
+            names = tasks.merchant_names(merchant)
+            if merchant:
+                self.state["slots"]["merchant"] = merchant["value"]
+            self.fx.replies.extend(
+                await tasks.transaction_lines(self.api, self.lang, start, end, names)
+            )
+        elif intent in CARD_LOSS_INTENTS:
+            await self._start_freeze()
+        elif intent == "manage_connected_apps":
+            await self._start_apps()
+        elif intent == "product_inquiry":
+            self.fx.replies.extend(await tasks.product_lines(self.api, self.lang))
+        elif intent in TRANSFER_INTENTS:
+            await self._trace_transfer()
+        else:
+            await self._start_dispute()
+
+    def _dates(self) -> tuple[date | None, date | None]:
+        span = self.u.entity("date_range")
+        if span and span.get("start_date"):
+            start, end = (
+                date.fromisoformat(span["start_date"]),
+                date.fromisoformat(span["end_date"]),
+            )
+        elif (day := self.u.entity("date")) is not None:
+            start = end = date.fromisoformat(day["value"])
+        else:
+            return None, None
+        self.state["slots"]["dates"] = f"{start}/{end}"
+        return start, end
+
+    async def _start_freeze(self) -> None:
+        cards = [c for c in await self.api.cards() if c["status"] == "active"]
+        if not cards:
+            self.reply("card_none")
+            return
+        options = [{"card_id": c["card_id"], "last4": c["last4"]} for c in cards]
+        chosen = self._pick_card(options) or (options[0] if len(options) == 1 else None)
+        if chosen:
+            self._confirm_freeze(chosen)
+            return
+        self.state["flow"] = {"name": "freeze_card", "options": options}
+        self.reply("card_which", cards=", ".join(o["last4"] for o in options))
+
+    def _pick_card(self, options: list[dict[str, Any]]) -> dict[str, Any] | None:
+        digits = set(re.findall(r"(?<!\d)(\d{4})(?!\d)", self.u.text))
+        for entity in self.u.entities:
+            if entity.get("entity") in ("card", "card_ref", "account", "account_ref"):
+                digits.update(re.findall(r"\d{4}", str(entity.get("value", "")))[-1:])
+        matches = [o for o in options if o["last4"] in digits]
+        return matches[0] if len(matches) == 1 else None
+
+    def _confirm_freeze(self, card: dict[str, Any]) -> None:
+        self.state["flow"] = None
+        self.state["slots"]["card_last4"] = card["last4"]
+        self.state["pending"] = {
+            "flow": "freeze_card",
+            "action": "freeze",
+            "args": {"card_id": card["card_id"]},
+            "what": "what_cards",
+        }
+        self.reply("card_confirm", last4=card["last4"])
+
+    async def _start_apps(self) -> None:
+        apps = [a for a in await self.api.connected_apps() if not a["current"]]
+        if not apps:
+            self.reply("apps_none")
+            return
+        options = [{"consent_id": a["consent_id"], "name": a["partner_name"]} for a in apps]
+        if _REVOKE_WORDS.search(self.u.text):
+            chosen = self._pick_app(options) or (options[0] if len(options) == 1 else None)
+            if chosen:
+                self._confirm_revoke(chosen)
+                return
+        self.state["flow"] = {"name": "revoke_app", "options": options}
+        listing = "; ".join(f"{i}. {o['name']}" for i, o in enumerate(options, 1))
+        self.reply("apps_list", apps=listing)
+
+    def _pick_app(self, options: list[dict[str, Any]]) -> dict[str, Any] | None:
+        text = self.u.text.lower()
+        named = [o for o in options if o["name"].lower() in text]
+        if len(named) == 1:
+            return named[0]
+        number = re.fullmatch(r"\D*(\d{1,2})\D*", text)
+        if number and 1 <= int(number.group(1)) <= len(options):
+            return options[int(number.group(1)) - 1]
+        return None
+
+    def _confirm_revoke(self, app: dict[str, Any]) -> None:
+        self.state["flow"] = None
+        self.state["slots"]["app"] = app["name"]
+        self.state["pending"] = {
+            "flow": "revoke_app",
+            "action": "revoke",
+            "args": app,
+            "what": "what_apps",
+        }
+        self.reply("app_confirm", name=app["name"])
+
+    async def _trace_transfer(self) -> None:
+        amount = self.u.entity("amount")
+        since = date.today() - timedelta(days=14)
+        found = await tasks.find_transfer(self.api, since, amount["value"] if amount else None)
+        if found is None:
+            self.reply("transfer_none")
+            return
+        facts = tasks.describe(found)
+        self.state["slots"]["transaction_id"] = found["TransactionId"]
+        key = "transfer_pending" if found["Status"] == "PDNG" else "transfer_booked"
+        self.reply(key, **facts)
+        self.state["pending"] = {
+            "flow": "trace_transfer",
+            "action": "ticket",
+            "what": "what_transactions",
+            "args": {
+                "subject": f"Transfer trace: {facts['amount']} {facts['currency']} "
+                f"on {facts['date']}",
+                "description": f"Customer says the recipient did not receive transaction "
+                f"{found['TransactionId']} (status {found['Status']}, reference {facts['ref']}). "
+                f"Customer wrote: {self.u.text}",
+            },
+        }
+
+    async def _start_dispute(self) -> None:
+        amount = self.u.entity("amount")
+        names = tasks.merchant_names(self.u.entity("merchant"))
+        since = date.today() - timedelta(days=90)
+        found = await tasks.find_transaction(
+            self.api, since, amount["value"] if amount else None, names
+        )
+        kind = {"zh": "退款/争议", "en": "refund/dispute"}[self.lang]
+        label = self.u.intent.replace("_", " ").strip("?")
+        if found is None:
+            self.reply("dispute_none", kind=kind)
+            subject = f"Dispute ({label})"
+            description = f"Customer wrote: {self.u.text}"
+        else:
+            facts = tasks.describe(found)
+            self.state["slots"]["transaction_id"] = found["TransactionId"]
+            self.reply("dispute_found", kind=kind, **facts)
+            subject = f"Dispute ({label}): {facts['amount']} {facts['currency']} {facts['date']}"
+            description = (
+                f"Transaction {found['TransactionId']}: {facts['what']}. "
+                f"Customer wrote: {self.u.text}"
+            )
+        self.state["pending"] = {
+            "flow": "dispute",
+            "action": "ticket",
+            "what": "what_transactions",
+            "args": {"subject": subject, "description": description},
+        }
+
+    def _start_complaint(self) -> None:
+        self.state["flow"] = None
+        self.state["pending"] = {
+            "flow": "complaint",
+            "action": "complaint",
+            "what": "what_cards",
+            "args": {"subject": f"Complaint: {self.u.text[:150]}", "description": self.u.text},
+        }
+        self.reply("complaint_confirm")
+
+    async def _faq(self) -> None:
+        found = await self.knowledge(self.u.text, self.lang)
+        if found is None:
+            self.reply("kb_none")
+            return
+        self.state["slots"]["article"] = found["slug"]
+        self.reply("kb_answer", quote=found["quote"], title=found["title"], url=found["url"])
+
+    # --- outcomes --------------------------------------------------------------------------
+
+    def _refused(self, refused: ApiRefused, what_key: str) -> None:
+        self.state["flow"] = None
+        self.state["pending"] = None
+        self.reply("refused", what=say(what_key, self.lang))
+
+    def _hand_off(self, reason: str, text_key: str) -> None:
+        self.state["flow"] = None
+        self.state["pending"] = None
+        self.fx.handoff = reason
+        self.fx.summary = f"{reason}: {self.u.text[:150]}"
+        self.reply(text_key)
+
+
+def _what(intent: str) -> str:
+    if intent == "check_balance":
+        return "what_balance"
+    if intent == "manage_connected_apps":
+        return "what_apps"
+    if intent in CARD_LOSS_INTENTS:
+        return "what_cards"
+    return "what_transactions"

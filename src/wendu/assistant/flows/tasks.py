@@ -1,0 +1,173 @@
+"""Task flows that read through the bank API and turn the answers into replies."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time
+from typing import Any
+
+from wendu.assistant.dialogue.texts import say
+from wendu.assistant.flows.api import BankApi
+
+SHOWN = 5
+# Merchant names the NLU recognises; a match on any alias filters by all of them.
+MERCHANTS = (
+    "星巴克|Starbucks",
+    "麦当劳|McDonald's",
+    "肯德基|KFC",
+    "淘宝|Taobao",
+    "京东|JD.com|JD",
+    "美团|Meituan",
+    "滴滴|DiDi",
+    "盒马|Hema",
+    "携程|Trip.com|Ctrip",
+    "拼多多|Pinduoduo",
+)
+
+
+def merchant_names(entity: dict[str, Any] | None) -> list[str]:
+    """Return every alias of the merchant an NLU entity names (or what it said)."""
+    if entity is None:
+        return []
+    said = {str(entity.get("value", "")).lower(), str(entity.get("text", "")).lower()}
+    for group in MERCHANTS:
+        aliases = group.split("|")
+        if said & {a.lower() for a in aliases}:
+            return aliases
+    return [n for n in said if n]
+
+
+def _iso(day: date, end: bool = False) -> str:
+    moment = datetime.combine(day, time.max if end else time.min).replace(microsecond=0)
+    return moment.isoformat()
+
+
+async def balance_lines(api: BankApi, lang: str) -> list[str]:
+    """Return one line per consented account with its available and booked balance."""
+    balances = await api.balances()
+    if not balances:
+        return [say("balance_none", lang)]
+    by_account: dict[str, dict[str, Any]] = {}
+    for entry in balances:
+        sign = "-" if entry["CreditDebitIndicator"] == "Debit" else ""
+        by_account.setdefault(entry["AccountId"], {})[entry["Type"]] = (
+            f"{sign}{entry['Amount']['Amount']}",
+            entry["Amount"]["Currency"],
+        )
+    lines = []
+    for account_id, kinds in by_account.items():
+        available = kinds.get("ITAV") or kinds.get("ITBD") or ("?", "")
+        booked = kinds.get("ITBD") or available
+        lines.append(
+            say(
+                "balance_line",
+                lang,
+                account="…" + account_id[-6:],
+                available=available[0],
+                booked=booked[0],
+                currency=available[1],
+            )
+        )
+    return ["\n".join(lines)]
+
+
+def _matches(txn: dict[str, Any], names: list[str]) -> bool:
+    if not names:
+        return True
+    haystack = " ".join(
+        [
+            txn.get("MerchantDetails", {}).get("MerchantName", ""),
+            txn.get("TransactionInformation", ""),
+        ]
+    ).lower()
+    return any(n and n.lower() in haystack for n in names)
+
+
+def describe(txn: dict[str, Any]) -> dict[str, str]:
+    """Return the facts of an OB transaction used in replies."""
+    what = txn.get("MerchantDetails", {}).get("MerchantName") or txn.get(
+        "TransactionInformation", txn["ProprietaryBankTransactionCode"]["Code"]
+    )
+    return {
+        "date": txn["BookingDateTime"][:10],
+        "amount": txn["Amount"]["Amount"],
+        "currency": txn["Amount"]["Currency"],
+        "sign": "-" if txn["CreditDebitIndicator"] == "Debit" else "+",
+        "what": str(what),
+        "ref": txn.get("TransactionReference", txn["TransactionId"]),
+    }
+
+
+async def transaction_lines(
+    api: BankApi, lang: str, start: date | None, end: date | None, merchants: list[str]
+) -> list[str]:
+    """Return the recent transactions, filtered by booking dates and merchant names."""
+    rows = await api.transactions(
+        _iso(start) if start else None, _iso(end, end=True) if end else None
+    )
+    rows = [t for t in rows if _matches(t, merchants)]
+    filters = ""
+    if start and end:
+        filters += say("filter_dates", lang, start=start, end=end)
+    if merchants:
+        filters += say("filter_merchant", lang, merchant=merchants[0 if lang == "zh" else -1])
+    if not rows:
+        return [say("tx_none", lang, filters=filters)]
+    lines = [say("tx_header", lang, n=len(rows), filters=filters)]
+    for txn in rows[:SHOWN]:
+        facts = describe(txn)
+        lines.append(say("tx_line", lang, **facts))
+    return ["\n".join(lines)]
+
+
+async def find_transfer(api: BankApi, since: date, amount: str | None) -> dict[str, Any] | None:
+    """Return the newest outgoing transfer since ``since`` (matching ``amount`` if given)."""
+    rows = await api.transactions(_iso(since), None)
+    for txn in rows:
+        code = txn["ProprietaryBankTransactionCode"]["Code"].lower()
+        if txn["CreditDebitIndicator"] != "Debit" or not (
+            "transfer" in code or ("payment" in code and "card" not in code)
+        ):
+            continue
+        if amount is None or _same_amount(txn, amount):
+            return txn
+    return None
+
+
+async def find_transaction(
+    api: BankApi, since: date, amount: str | None, merchants: list[str]
+) -> dict[str, Any] | None:
+    """Return the newest debit matching the amount and/or merchant (None without either)."""
+    if amount is None and not merchants:
+        return None
+    for txn in await api.transactions(_iso(since), None, pages=5):
+        if txn["CreditDebitIndicator"] != "Debit" or not _matches(txn, merchants):
+            continue
+        if amount is None or _same_amount(txn, amount):
+            return txn
+    return None
+
+
+def _same_amount(txn: dict[str, Any], amount: str) -> bool:
+    try:
+        return abs(float(txn["Amount"]["Amount"]) - float(amount)) < 0.005
+    except ValueError:
+        return False
+
+
+async def product_lines(api: BankApi, lang: str) -> list[str]:
+    """Return the product catalogue in the customer's language."""
+    products = await api.products()
+    lines = [say("products_header", lang)]
+    for product in products[:8]:
+        rate = product.get("interest_rate_percent")
+        lines.append(
+            "- "
+            + say(
+                "product_line",
+                lang,
+                name=product["name"].get(lang) or product["name"]["en"],
+                kind=product["kind"],
+                rate=f", {rate}%" if rate else "",
+            )
+        )
+    return ["\n".join(lines)]

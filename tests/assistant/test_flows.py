@@ -1,0 +1,190 @@
+"""Task flows end to end over HTTP, in Chinese and English, through the customer's consent."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from assistant.chatkit import consent_token, make_bank_customer, make_partner, open_chat
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+
+from wendu.db import Database
+from wendu.helpdesk.models import Conversation, Ticket
+from wendu.identity.models import Consent
+from wendu.ledger.models import Card
+
+AISP = "/open-banking/v4.0/aisp"
+
+
+def test_balance_in_both_languages(
+    client: TestClient, db: Database, app: Any, settings: Any
+) -> None:
+    customer = make_bank_customer(db)
+    chat = open_chat(client, db, app, settings, customer)
+    zh = chat.say("查一下我的余额")
+    assert zh["intent"] == "check_balance" and zh["language"] == "zh"
+    assert "可用余额 9333.00 CNY" in zh["replies"][0]["text"]  # 10000 - 38 - 129 - 500
+    en = chat.text("what's my balance?")
+    assert "available 9333.00 CNY" in en
+    assert "available 2000.00 CNY" in en
+
+
+def test_transactions_filtered_by_merchant_and_date(
+    client: TestClient, db: Database, app: Any, settings: Any
+) -> None:
+    customer = make_bank_customer(db)
+    chat = open_chat(client, db, app, settings, customer)
+    zh = chat.text("昨天在星巴克花了多少")
+    assert "找到 1 笔交易" in zh and "38.00" in zh and "129.00" not in zh
+    en = chat.text("show my transactions at Starbucks")
+    assert "I found 1 transactions at Starbucks" in en and "-38.00 CNY" in en
+    everything = chat.text("show my recent transactions")
+    assert "129.00" in everything and "500.00" in everything
+
+
+def test_freeze_card_needs_confirmation(
+    client: TestClient, db: Database, app: Any, settings: Any
+) -> None:
+    customer = make_bank_customer(db)
+    chat = open_chat(client, db, app, settings, customer)
+    last4 = customer.card_last4[0]
+    ask = chat.text("我的卡丢了")
+    assert f"尾号 {last4}" in ask and "是" in ask
+    with db.session() as s:
+        assert s.get(Card, customer.card_ids[0]).status == "active"  # type: ignore[union-attr]
+    assert "已冻结" in chat.text("是的")
+    with db.session() as s:
+        assert s.get(Card, customer.card_ids[0]).status == "frozen"  # type: ignore[union-attr]
+
+
+def test_freeze_card_in_english_asks_which_card_and_can_be_declined(
+    client: TestClient, db: Database, app: Any, settings: Any
+) -> None:
+    customer = make_bank_customer(db, cards=2)
+    chat = open_chat(client, db, app, settings, customer, language="en")
+    ask = chat.text("I lost my card")
+    assert "Which one" in ask and all(d in ask for d in customer.card_last4)
+    confirm = chat.text(f"the one ending {customer.card_last4[1]}")
+    assert f"ending {customer.card_last4[1]}" in confirm
+    assert "cancelled" in chat.text("no")
+    with db.session() as s:
+        cards = s.execute(select(Card).where(Card.id.in_(customer.card_ids))).scalars()
+        assert {c.status for c in cards} == {"active"}
+
+
+def test_revoke_a_connected_app(client: TestClient, db: Database, app: Any, settings: Any) -> None:
+    customer = make_bank_customer(db)
+    _, other_client = make_partner(db, name="PennyWise Budgeting")
+    other_token, other_consent = consent_token(db, app, settings, customer, other_client)
+    other = {"Authorization": f"Bearer {other_token}"}
+    assert client.get(f"{AISP}/accounts", headers=other).status_code == 200
+    chat = open_chat(client, db, app, settings, customer, language="en")
+    ask = chat.text("revoke access for PennyWise Budgeting")
+    assert 'revoke "PennyWise Budgeting"' in ask
+    assert "no longer has access" in chat.text("yes")
+    assert client.get(f"{AISP}/accounts", headers=other).status_code == 401
+    with db.session() as s:
+        assert s.get(Consent, other_consent).status == "CANC"  # type: ignore[union-attr]
+    # The chat's own consent is untouched: the assistant still works.
+    assert "available" in chat.text("what is my balance")
+
+
+def test_revoke_in_chinese_lists_apps_then_takes_a_number(
+    client: TestClient, db: Database, app: Any, settings: Any
+) -> None:
+    customer = make_bank_customer(db)
+    _, first = make_partner(db, name="记账本")
+    _, second = make_partner(db, name="理财通")
+    consent_token(db, app, settings, customer, first)
+    _, second_consent = consent_token(db, app, settings, customer, second)
+    chat = open_chat(client, db, app, settings, customer)
+    listing = chat.text("我授权了哪些应用")
+    assert "记账本" in listing and "理财通" in listing
+    assert "理财通" in chat.text("解除理财通")
+    assert "已解除" in chat.text("确认")
+    with db.session() as s:
+        assert s.get(Consent, second_consent).status == "CANC"  # type: ignore[union-attr]
+
+
+def test_refused_politely_when_the_consent_lacks_the_permission(
+    client: TestClient, db: Database, app: Any, settings: Any
+) -> None:
+    customer = make_bank_customer(db)
+    chat = open_chat(client, db, app, settings, customer, permissions=["ReadAccountsBasic"])
+    zh = chat.say("查一下余额")
+    assert zh["intent"] == "check_balance"
+    assert "权限不包含这项操作（查询余额）" in zh["replies"][0]["text"]
+    en = chat.text("show me my last transactions")
+    assert "does not cover this (reading transactions)" in en
+    # The API itself refused: the same token gets 403 on balances.
+    assert client.get(f"{AISP}/balances", headers=chat.headers).status_code == 403
+
+
+def test_trace_a_transfer_and_open_a_ticket(
+    client: TestClient, db: Database, app: Any, settings: Any
+) -> None:
+    customer = make_bank_customer(db)
+    chat = open_chat(client, db, app, settings, customer)
+    found = chat.text("我转账给朋友，对方没收到")
+    assert "500.00 CNY" in found and "已完成入账" in found
+    created = chat.text("好的")
+    assert "已为您创建工单" in created
+    with db.session() as s:
+        ticket = s.execute(select(Ticket).where(Ticket.conversation_id == chat.conversation_id))
+        row = ticket.scalar_one()
+        assert row.kind == "request" and "Transfer trace" in row.subject
+        assert row.customer_id == customer.customer_id
+
+
+def test_refund_request_creates_a_ticket_in_english(
+    client: TestClient, db: Database, app: Any, settings: Any
+) -> None:
+    customer = make_bank_customer(db)
+    chat = open_chat(client, db, app, settings, customer, language="en")
+    found = chat.text("I want a refund for the 129 yuan charge")
+    assert "129.00 CNY" in found and "Supermarket" in found
+    assert "I've opened ticket" in chat.text("yes please do")
+    with db.session() as s:
+        rows = s.execute(select(Ticket).where(Ticket.conversation_id == chat.conversation_id))
+        ticket = rows.scalar_one()
+        assert ticket.kind == "request" and "129.00" in ticket.subject
+
+
+def test_product_inquiry_reads_the_catalogue(
+    client: TestClient, db: Database, app: Any, settings: Any
+) -> None:
+    from factories import make_product
+
+    with db.session() as s:
+        make_product(s)
+    customer = make_bank_customer(db)
+    chat = open_chat(client, db, app, settings, customer)
+    assert "稳盈理财" in chat.text("你们有什么理财产品")
+    assert "Steady Income Fund" in chat.text("what products do you offer?")
+
+
+def test_complaint_hands_off_with_context(
+    client: TestClient, db: Database, app: Any, settings: Any
+) -> None:
+    customer = make_bank_customer(db)
+    chat = open_chat(client, db, app, settings, customer)
+    chat.say("查一下余额")
+    ask = chat.say("我要投诉，你们乱扣我的手续费")
+    assert "投诉" in ask["replies"][0]["text"] and ask["status"] == "bot"
+    done = chat.say("是")
+    assert done["status"] in ("queued", "assigned")
+    assert "已登记投诉" in done["replies"][-1]["text"]
+    with db.session() as s:
+        conversation = s.get(Conversation, chat.conversation_id)
+        assert conversation is not None and conversation.handoff_reason == "complaint"
+        context = conversation.handoff_context or {}
+        assert context["intents"][:2] == ["check_balance", "make_complaint"]
+        assert context["slots"]["ticket"].startswith("")
+        assert context["sentiment"]["trend"] and "summary" in context
+        ticket = s.execute(
+            select(Ticket).where(Ticket.conversation_id == chat.conversation_id)
+        ).scalar_one()
+        assert ticket.kind == "complaint"
+    # Now the assistant only relays to the agent.
+    relayed = chat.say("什么时候有人处理？")
+    assert relayed["replies"] == [] and relayed["status"] in ("queued", "assigned")
