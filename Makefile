@@ -7,7 +7,7 @@ PORT ?= 8000
 CUSTOMERS ?= 2000
 PYTEST_ARGS ?=
 
-.PHONY: install demo serve test lint fmt bench clean
+.PHONY: install browser demo serve test lint fmt bench clean
 
 install: $(VENV)/.installed
 
@@ -24,7 +24,11 @@ demo: install ## install, migrate, seed the sandbox bank, serve API + console on
 serve: install
 	$(VENV)/bin/wendu serve --host $(HOST) --port $(PORT)
 
-test: install ## the whole suite (SQLite unless WENDU_DATABASE_URL points at PostgreSQL)
+browser: ## Debian chromium for the console's browser test (root only, only when missing)
+	@if [ ! -x /usr/bin/chromium ] && [ "$$(id -u)" = "0" ]; then \
+	  apt-get install -y -q chromium || (apt-get update -q && apt-get install -y -q chromium); fi
+
+test: install browser ## the whole suite (SQLite unless WENDU_DATABASE_URL points at PostgreSQL)
 	$(VENV)/bin/pytest -p no:cacheprovider $(PYTEST_ARGS)
 
 lint: install

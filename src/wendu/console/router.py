@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from wendu.console import repository
+from wendu.console import desk, manage, repository
 from wendu.console.auth import (
     LOGIN_CSRF_COOKIE,
     CsrfChecked,
@@ -25,7 +25,7 @@ from wendu.console.static import static_response
 from wendu.deps import SessionDep
 from wendu.identity.staff import authenticate
 
-router = APIRouter(prefix="/console", include_in_schema=False)
+router = APIRouter(include_in_schema=False)
 
 
 def _to_login(request: Request) -> RedirectResponse:
@@ -37,13 +37,13 @@ def _safe_next(target: str) -> str:
     return target if target.startswith("/console") and "//" not in target else "/console"
 
 
-@router.get("/static/{name}")
+@router.get("/console/static/{name}")
 def static(name: str) -> Response:
     """Serve a console asset from the installed package."""
     return static_response(name)
 
 
-@router.get("/login", response_class=HTMLResponse)
+@router.get("/console/login", response_class=HTMLResponse)
 def login_page(request: Request, user: OptionalStaff, next: str = "/console") -> Response:
     """Show the sign-in form."""
     if user is not None:
@@ -63,7 +63,7 @@ def login_page(request: Request, user: OptionalStaff, next: str = "/console") ->
     return page
 
 
-@router.post("/login")
+@router.post("/console/login")
 def login(
     request: Request,
     session: SessionDep,
@@ -89,7 +89,7 @@ def login(
     return response
 
 
-@router.post("/logout")
+@router.post("/console/logout")
 def logout(_csrf: CsrfChecked) -> Response:
     """End the staff session."""
     response = RedirectResponse("/console/login", status_code=303)
@@ -97,7 +97,7 @@ def logout(_csrf: CsrfChecked) -> Response:
     return response
 
 
-@router.post("/language")
+@router.post("/console/language")
 def switch_language(
     request: Request,
     user: OptionalStaff,
@@ -114,7 +114,7 @@ def switch_language(
     return response
 
 
-@router.get("", response_class=HTMLResponse)
+@router.get("/console", response_class=HTMLResponse)
 def home(request: Request, user: OptionalStaff, session: SessionDep) -> Response:
     """Show the overview: customers, partners, consents and API traffic."""
     if user is None:
@@ -129,10 +129,14 @@ def home(request: Request, user: OptionalStaff, session: SessionDep) -> Response
     return render(request, "home.html", user=user, overview=overview, consents_chart=chart)
 
 
-@router.get("/partners", response_class=HTMLResponse)
+@router.get("/console/partners", response_class=HTMLResponse)
 def partners(request: Request, user: OptionalStaff, session: SessionDep) -> Response:
     """List partner apps with their consents by status."""
     if user is None:
         return _to_login(request)
     rows = repository.partners_with_consents(session)
     return render(request, "partners.html", user=user, rows=rows)
+
+
+router.include_router(desk.router)
+router.include_router(manage.router)

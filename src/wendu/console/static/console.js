@@ -12,5 +12,12 @@
       var every = parseFloat(el.dataset.every || "5") * 1000;
       setInterval(function () { refresh(el); }, every);
     });
+    // A suggested answer fills the reply box; the agent still reads and sends it.
+    document.querySelectorAll("[data-fill]").forEach(function (button) {
+      button.addEventListener("click", function () {
+        var target = document.getElementById(button.dataset.fill);
+        if (target) { target.value = button.dataset.text; target.focus(); }
+      });
+    });
   });
 })();

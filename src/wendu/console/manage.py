@@ -1,0 +1,276 @@
+"""Console pages for managers and auditors: reports with charts, knowledge base editor, audit."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, Response
+from sqlalchemy import select
+
+from wendu.assistant.knowledge import service as kb
+from wendu.assistant.knowledge.search import search as kb_find
+from wendu.audit import chain, record
+from wendu.audit.models import AuditEntry
+from wendu.console.auth import CsrfChecked, OptionalStaff
+from wendu.console.charts import bar_chart, line_chart
+from wendu.console.desk import act, as_staff, category_label, to_login, writer
+from wendu.console.i18n import translate
+from wendu.console.render import render
+from wendu.db import utcnow
+from wendu.deps import SessionDep
+from wendu.errors import forbidden
+from wendu.helpdesk import reports
+
+router = APIRouter(prefix="/console", include_in_schema=False)
+
+REPORT_DIMENSIONS = ("category", "channel", "partner", "team", "agent", "intent", "priority")
+
+
+def _window(days: int) -> tuple[dt.datetime, dt.datetime]:
+    end = utcnow() + dt.timedelta(seconds=1)
+    return end - dt.timedelta(days=days), end
+
+
+def _minutes(seconds: float | None) -> float:
+    return round(seconds / 60, 1) if seconds is not None else 0.0
+
+
+@router.get("/reports", response_class=HTMLResponse)
+def report_page(
+    request: Request,
+    user: OptionalStaff,
+    session: SessionDep,
+    by: str = "category",
+    days: int = 30,
+) -> Response:
+    """Show volume, response/resolution times, SLA, containment, CSAT and NPS with charts."""
+    if user is None:
+        return to_login(request)
+    staff = as_staff(session, user)
+    if not staff.sees_all:
+        raise forbidden("Reports are for supervisors, admins and auditors")
+    by = by if by in REPORT_DIMENSIONS else "category"
+    days = min(max(days, 1), 365)
+    rows = reports.conversation_rows(session, *_window(days))
+    total = reports.summarize(rows, None)
+    groups = reports.summarize(rows, by)
+    daily = reports.summarize(rows, "day")
+    lang = user.language
+
+    def label(key: str) -> str:
+        return category_label(key, lang) if by == "category" and key != "—" else key
+
+    names = [label(g.key) for g in groups]
+    charts = {
+        "volume": line_chart(
+            [d.key[5:] for d in daily],
+            {
+                translate(lang, "report.conversations"): [d.conversations for d in daily],
+                translate(lang, "report.handed_off"): [d.handed_off for d in daily],
+            },
+            title=translate(lang, "report.volume"),
+        ),
+        "response": bar_chart(
+            names,
+            [_minutes(g.first_response_avg_seconds) for g in groups],
+            title=translate(lang, "report.first_response_min"),
+        ),
+        "resolution": bar_chart(
+            names,
+            [_minutes(g.resolution_avg_seconds) for g in groups],
+            title=translate(lang, "report.resolution_min"),
+        ),
+        "sla": bar_chart(
+            names,
+            [g.within_sla_pct or 0.0 for g in groups],
+            title=translate(lang, "report.within_sla"),
+            unit="%",
+        ),
+        "csat": bar_chart(
+            names,
+            [g.csat_avg or 0.0 for g in groups],
+            title=translate(lang, "report.csat"),
+        ),
+        "nps": bar_chart(
+            names, [g.nps or 0.0 for g in groups], title=translate(lang, "report.nps")
+        ),
+    }
+    return render(
+        request,
+        "reports.html",
+        user=user,
+        total=total[0] if total else None,
+        groups=list(zip(names, groups, strict=True)),
+        charts=charts,
+        by=by,
+        days=days,
+        dimensions=REPORT_DIMENSIONS,
+        backlog=reports.backlog(session, utcnow()),
+    )
+
+
+@router.get("/reports/drill", response_class=HTMLResponse)
+def report_drill(
+    request: Request,
+    user: OptionalStaff,
+    session: SessionDep,
+    metric: str = "conversations",
+    by: str | None = None,
+    key: str | None = None,
+    days: int = 30,
+) -> Response:
+    """List the conversations behind one number of the report."""
+    if user is None:
+        return to_login(request)
+    if not as_staff(session, user).sees_all:
+        raise forbidden("Reports are for supervisors, admins and auditors")
+    ids = reports.drill_down(
+        reports.conversation_rows(session, *_window(min(max(days, 1), 365))),
+        by=by if by in reports.DIMENSIONS else None,
+        key=key,
+        metric=metric if metric in reports.METRICS else "conversations",
+    )
+    return render(
+        request, "drill.html", user=user, ids=ids, metric=metric, by=by, key=key, days=days
+    )
+
+
+# Knowledge base ---------------------------------------------------------------------------
+
+
+@router.get("/kb", response_class=HTMLResponse)
+def kb_list(request: Request, user: OptionalStaff, session: SessionDep, q: str = "") -> Response:
+    """List knowledge articles (drafts included), or those matching a search."""
+    if user is None:
+        return to_login(request)
+    articles = kb.list_articles(session, include_drafts=True)
+    hits: list[Any] = []
+    if q.strip():
+        hits = kb_find(session, q.strip(), user.language, limit=10)
+        needle = q.strip().lower()
+        found = {h.slug for h in hits}
+        articles = [
+            a
+            for a in articles
+            if a.slug in found
+            or needle in (a.title_zh + a.title_en + a.body_zh + a.body_en).lower()
+        ]
+    return render(request, "kb_list.html", user=user, articles=articles, q=q, hits=hits)
+
+
+@router.get("/kb/{slug}", response_class=HTMLResponse)
+def kb_edit(
+    slug: str, request: Request, user: OptionalStaff, session: SessionDep, error: str | None = None
+) -> Response:
+    """Show the editor of one article, both languages side by side."""
+    if user is None:
+        return to_login(request)
+    article = kb.get_article(session, slug)
+    return render(
+        request,
+        "kb_edit.html",
+        user=user,
+        article=article,
+        error=error,
+        can_write=user.role in ("admin", "supervisor", "agent"),
+    )
+
+
+@router.post("/kb/{slug}")
+def kb_save(
+    slug: str,
+    user: OptionalStaff,
+    session: SessionDep,
+    _csrf: CsrfChecked,
+    title_zh: Annotated[str, Form()],
+    title_en: Annotated[str, Form()],
+    body_zh: Annotated[str, Form()],
+    body_en: Annotated[str, Form()],
+    status: Annotated[str, Form()] = "published",
+) -> Response:
+    """Save an edit (live for the assistant on its next question); audited."""
+    staff = writer(user)
+    changes = {
+        "title_zh": title_zh,
+        "title_en": title_en,
+        "body_zh": body_zh,
+        "body_en": body_en,
+        "status": status,
+    }
+
+    def run() -> None:
+        article = kb.update_article(session, slug, changes, staff=staff.username)
+        record(
+            session,
+            actor_type="staff",
+            actor_id=staff.username,
+            action="console.kb.update",
+            detail={"slug": slug, "version": article.version, "status": article.status},
+        )
+
+    return act(session, f"/console/kb/{slug}", run, done="saved")
+
+
+# Audit ------------------------------------------------------------------------------------
+
+
+def _parse_day(value: str | None) -> dt.datetime | None:
+    if not value:
+        return None
+    try:
+        return dt.datetime.fromisoformat(value).replace(tzinfo=dt.UTC)
+    except ValueError:
+        return None
+
+
+@router.get("/audit", response_class=HTMLResponse)
+def audit_search(
+    request: Request,
+    user: OptionalStaff,
+    session: SessionDep,
+    actor: str = "",
+    partner: str = "",
+    consent: str = "",
+    action: str = "",
+    start: str = "",
+    end: str = "",
+    verify: str = "",
+) -> Response:
+    """Search the audit trail; optionally recompute the hash chain."""
+    if user is None:
+        return to_login(request)
+    if user.role not in ("admin", "supervisor", "auditor"):
+        raise forbidden("The audit trail is for supervisors, admins and auditors")
+    query = select(AuditEntry)
+    if actor:
+        query = query.where(AuditEntry.actor_id == actor.strip())
+    if partner:
+        query = query.where(AuditEntry.partner_id == partner.strip())
+    if consent:
+        query = query.where(AuditEntry.consent_id == consent.strip())
+    if action:
+        query = query.where(AuditEntry.action.contains(action.strip()))
+    since, until = _parse_day(start), _parse_day(end)
+    if since:
+        query = query.where(AuditEntry.at >= since)
+    if until:
+        query = query.where(AuditEntry.at < until + dt.timedelta(days=1))
+    entries = session.execute(query.order_by(AuditEntry.id.desc()).limit(200)).scalars().all()
+    result = chain.verify(session.connection()) if verify else None
+    return render(
+        request,
+        "audit.html",
+        user=user,
+        entries=entries,
+        result=result,
+        filters={
+            "actor": actor,
+            "partner": partner,
+            "consent": consent,
+            "action": action,
+            "start": start,
+            "end": end,
+        },
+    )
