@@ -17,7 +17,8 @@ from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 
 from wendu.config import Settings
-from wendu.deps import READ_METHODS, SessionDep, SettingsDep
+from wendu.db import Database
+from wendu.deps import READ_METHODS, SettingsDep
 from wendu.errors import forbidden, unauthorized, unknown_resource
 from wendu.helpdesk.models import Conversation, Ticket
 from wendu.helpdesk.routing import teams_of
@@ -85,7 +86,7 @@ def _bearer(request: Request) -> str | None:
     return value.strip() if scheme.lower() == "bearer" and value.strip() else None
 
 
-async def _staff_id(request: Request, settings: Settings) -> str:
+def _staff_id(request: Request, settings: Settings) -> str:
     token = _bearer(request)
     if token is not None:
         value = unsign(settings.secret_key, TOKEN_PURPOSE, token, max_age_seconds=TOKEN_TTL_SECONDS)
@@ -107,17 +108,25 @@ async def _staff_id(request: Request, settings: Settings) -> str:
     raise unauthorized("A staff bearer token is required")
 
 
-async def get_current_staff(request: Request, session: SessionDep, settings: SettingsDep) -> Staff:
-    """Return the signed-in staff member; auditors are refused on every write (403)."""
-    staff_id = await _staff_id(request, settings)
-    user = session.get(StaffUser, staff_id)
-    if user is None or not user.active:
-        raise unauthorized("The staff account is not active")
+def get_current_staff(request: Request, settings: SettingsDep) -> Staff:
+    """Return the signed-in staff member; auditors are refused on every write (403).
+
+    A plain ``def`` with its own short read session: it runs on a worker thread and never
+    holds the request's write transaction (SQLite writers queue on BEGIN IMMEDIATE, and a
+    lookup blocking the event loop there would stall the commit that frees the lock).
+    """
+    staff_id = _staff_id(request, settings)
+    db: Database = request.app.state.db
+    with db.session(write=False) as session:
+        user = session.get(StaffUser, staff_id)
+        if user is None or not user.active:
+            raise unauthorized("The staff account is not active")
+        team_ids = frozenset(teams_of(session, user.id))
     audit = request.scope.setdefault("state", {}).setdefault("audit", {})
     audit.update(actor_type="staff", actor_id=user.username)
     if request.method not in READ_METHODS and user.role not in WRITE_ROLES:
         raise forbidden("Your role is read-only")
-    return Staff(user=user, team_ids=frozenset(teams_of(session, user.id)))
+    return Staff(user=user, team_ids=team_ids)
 
 
 async def get_manager(staff: Annotated[Staff, Depends(get_current_staff)]) -> Staff:

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from wendu.audit import record
 from wendu.db import utcnow
-from wendu.deps import SessionDep, SettingsDep
+from wendu.deps import DatabaseDep, SessionDep, SettingsDep
 from wendu.errors import bad_request, conflict, forbidden, unauthorized, unknown_resource
 from wendu.helpdesk import canned as canned_service
 from wendu.helpdesk import conversations as conv_service
@@ -122,18 +122,19 @@ def _core_bank(request: Request, session: Session) -> Any:
 
 
 @router.post("/auth/token", operation_id="helpdesk_token")
-def create_token(body: TokenRequest, session: SessionDep, settings: SettingsDep) -> TokenResponse:
+def create_token(body: TokenRequest, db: DatabaseDep, settings: SettingsDep) -> TokenResponse:
     """Trade a staff username and password for a short-lived bearer token."""
-    user = authenticate(session, body.username, body.password)
-    if user is None:
-        raise unauthorized("Unknown username or wrong password")
-    record(session, actor_type="staff", actor_id=user.username, action="helpdesk.token")
-    return TokenResponse(
-        access_token=issue_token(settings, user),
-        expires_in=TOKEN_TTL_SECONDS,
-        role=user.role,
-        staff_id=user.id,
-    )
+    with db.session() as session:
+        user = authenticate(session, body.username, body.password)
+        if user is None:
+            raise unauthorized("Unknown username or wrong password")
+        record(session, actor_type="staff", actor_id=user.username, action="helpdesk.token")
+        return TokenResponse(
+            access_token=issue_token(settings, user),
+            expires_in=TOKEN_TTL_SECONDS,
+            role=user.role,
+            staff_id=user.id,
+        )
 
 
 @router.get("/me", operation_id="helpdesk_me")
@@ -162,37 +163,39 @@ def list_teams(staff: CurrentStaff, session: SessionDep) -> list[TeamOut]:
 
 
 @router.post("/teams", status_code=201, operation_id="helpdesk_create_team")
-def create_team(body: TeamIn, staff: ManagerStaff, session: SessionDep) -> TeamOut:
+def create_team(body: TeamIn, staff: ManagerStaff, db: DatabaseDep) -> TeamOut:
     """Create a team (supervisors and admins)."""
-    if session.get(Team, body.id) is not None:
-        raise conflict("a team with this id exists")
-    team = Team(**body.model_dump())
-    session.add(team)
-    session.flush()
-    _audit(session, staff, "team.create", team_id=team.id)
-    return TeamOut.model_validate(team)
+    with db.session() as session:
+        if session.get(Team, body.id) is not None:
+            raise conflict("a team with this id exists")
+        team = Team(**body.model_dump())
+        session.add(team)
+        session.flush()
+        _audit(session, staff, "team.create", team_id=team.id)
+        return TeamOut.model_validate(team)
 
 
 @router.post("/teams/{team_id}/members", status_code=201, operation_id="helpdesk_add_member")
-def add_member(team_id: str, body: MemberIn, staff: ManagerStaff, session: SessionDep) -> AgentOut:
+def add_member(team_id: str, body: MemberIn, staff: ManagerStaff, db: DatabaseDep) -> AgentOut:
     """Add a staff member to a team, creating their routing state (capacity, languages)."""
-    if session.get(Team, team_id) is None:
-        raise unknown_resource("team")
-    user = session.get(StaffUser, body.staff_id)
-    if user is None or not user.active:
-        raise unknown_resource("staff user")
-    if session.get(TeamMember, {"team_id": team_id, "staff_id": user.id}) is None:
-        session.add(TeamMember(team_id=team_id, staff_id=user.id))
-    agent = session.get(AgentState, user.id)
-    if agent is None:
-        agent = AgentState(staff_id=user.id, presence="offline")
-        session.add(agent)
-    agent.capacity = body.capacity
-    agent.languages = list(body.languages)
-    agent.product_areas = list(body.product_areas)
-    session.flush()
-    _audit(session, staff, "team.member", team_id=team_id, staff_id=user.id)
-    return AgentOut.model_validate(agent)
+    with db.session() as session:
+        if session.get(Team, team_id) is None:
+            raise unknown_resource("team")
+        user = session.get(StaffUser, body.staff_id)
+        if user is None or not user.active:
+            raise unknown_resource("staff user")
+        if session.get(TeamMember, {"team_id": team_id, "staff_id": user.id}) is None:
+            session.add(TeamMember(team_id=team_id, staff_id=user.id))
+        agent = session.get(AgentState, user.id)
+        if agent is None:
+            agent = AgentState(staff_id=user.id, presence="offline")
+            session.add(agent)
+        agent.capacity = body.capacity
+        agent.languages = list(body.languages)
+        agent.product_areas = list(body.product_areas)
+        session.flush()
+        _audit(session, staff, "team.member", team_id=team_id, staff_id=user.id)
+        return AgentOut.model_validate(agent)
 
 
 @router.get("/agents", operation_id="helpdesk_list_agents")
@@ -218,14 +221,15 @@ def list_agents(staff: CurrentStaff, session: SessionDep) -> list[AgentOut]:
 
 
 @router.put("/agents/me/presence", operation_id="helpdesk_set_presence")
-def set_my_presence(body: PresenceIn, staff: CurrentStaff, session: SessionDep) -> PresenceOut:
+def set_my_presence(body: PresenceIn, staff: CurrentStaff, db: DatabaseDep) -> PresenceOut:
     """Go online (pulls waiting chats), away or offline (hands open chats to colleagues)."""
-    if session.get(AgentState, staff.id) is None:
-        raise conflict("you are not a member of any team's routing")
-    moved = routing.set_presence(session, staff.id, body.presence)
-    _touch(session, staff)
-    _audit(session, staff, "presence", presence=body.presence, moved=len(moved))
-    return PresenceOut(presence=body.presence, moved=moved)
+    with db.session() as session:
+        if session.get(AgentState, staff.id) is None:
+            raise conflict("you are not a member of any team's routing")
+        moved = routing.set_presence(session, staff.id, body.presence)
+        _touch(session, staff)
+        _audit(session, staff, "presence", presence=body.presence, moved=len(moved))
+        return PresenceOut(presence=body.presence, moved=moved)
 
 
 # Conversations --------------------------------------------------------------------------
@@ -233,41 +237,42 @@ def set_my_presence(body: PresenceIn, staff: CurrentStaff, session: SessionDep) 
 
 @router.post("/conversations", status_code=201, operation_id="helpdesk_create_conversation")
 def create_conversation(
-    body: ConversationIn, staff: CurrentStaff, session: SessionDep
+    body: ConversationIn, staff: CurrentStaff, db: DatabaseDep
 ) -> ConversationOut:
     """Open a conversation from any channel: e-mail received, phone notes typed by an agent."""
-    if body.team_id is not None and session.get(Team, body.team_id) is None:
-        raise unknown_resource("team")
-    if body.team_id is not None and not staff.sees_all and body.team_id not in staff.team_ids:
-        raise unknown_resource("team")
-    conversation = conv_service.start_conversation(
-        session,
-        channel=body.channel,
-        customer_id=body.customer_id,
-        language=body.language,
-        subject=body.subject,
-        with_assistant=False,
-    )
-    conversation.team_id = body.team_id or (
-        next(iter(sorted(staff.team_ids)), None) if not staff.sees_all else None
-    )
-    author = body.author
-    conv_service.add_message(
-        session,
-        conversation,
-        author_type=author,
-        author_id=staff.id if author == "agent" else None,
-        body=body.body,
-    )
-    if body.assign_to_me:
-        agent = session.get(AgentState, staff.id)
-        if agent is None:
-            raise conflict("you are not an agent of any team")
-        routing.transfer(session, conversation, to_agent_id=staff.id)
-    else:
-        routing.route(session, conversation)
-    _audit(session, staff, "conversation.create", conversation_id=conversation.id)
-    return ConversationOut.model_validate(conversation)
+    with db.session() as session:
+        if body.team_id is not None and session.get(Team, body.team_id) is None:
+            raise unknown_resource("team")
+        if body.team_id is not None and not staff.sees_all and body.team_id not in staff.team_ids:
+            raise unknown_resource("team")
+        conversation = conv_service.start_conversation(
+            session,
+            channel=body.channel,
+            customer_id=body.customer_id,
+            language=body.language,
+            subject=body.subject,
+            with_assistant=False,
+        )
+        conversation.team_id = body.team_id or (
+            next(iter(sorted(staff.team_ids)), None) if not staff.sees_all else None
+        )
+        author = body.author
+        conv_service.add_message(
+            session,
+            conversation,
+            author_type=author,
+            author_id=staff.id if author == "agent" else None,
+            body=body.body,
+        )
+        if body.assign_to_me:
+            agent = session.get(AgentState, staff.id)
+            if agent is None:
+                raise conflict("you are not an agent of any team")
+            routing.transfer(session, conversation, to_agent_id=staff.id)
+        else:
+            routing.route(session, conversation)
+        _audit(session, staff, "conversation.create", conversation_id=conversation.id)
+        return ConversationOut.model_validate(conversation)
 
 
 @router.get("/conversations", operation_id="helpdesk_inbox")
@@ -386,124 +391,135 @@ def post_message(
     body: MessageIn,
     request: Request,
     staff: CurrentStaff,
-    session: SessionDep,
+    db: DatabaseDep,
 ) -> MessageOut:
     """Reply to the customer, or write a private note with @mentions (canned bodies rendered)."""
-    conversation = visible_conversation(session, staff, conversation_id)
-    text = body.body
-    if body.canned_id:
-        canned = _visible_canned(session, staff, body.canned_id)
-        text = canned_service.render(canned.body, _variables(session, request, conversation, staff))
-    if not text:
-        raise bad_request("give body or canned_id", path="body")
-    mentions = list(body.mentions)
-    for mention in mentions:
-        if session.get(StaffUser, mention) is None:
-            raise unknown_resource("mentioned staff user")
-    message = conv_service.add_message(
-        session,
-        conversation,
-        author_type="agent",
-        author_id=staff.id,
-        body=text,
-        private=body.private,
-        mentions=mentions or None,
-    )
-    if not body.private:
-        for ticket in tickets.open_tickets_of_conversation(session, conversation.id):
-            tickets.record_agent_reply(session, ticket, actor=staff.user.username)
-    _touch(session, staff)
-    _audit(
-        session,
-        staff,
-        "conversation.note" if body.private else "conversation.reply",
-        conversation_id=conversation.id,
-        message_id=message.id,
-    )
-    return MessageOut.model_validate(message)
+    with db.session() as session:
+        conversation = visible_conversation(session, staff, conversation_id)
+        text = body.body
+        if body.canned_id:
+            canned = _visible_canned(session, staff, body.canned_id)
+            text = canned_service.render(
+                canned.body, _variables(session, request, conversation, staff)
+            )
+        if not text:
+            raise bad_request("give body or canned_id", path="body")
+        mentions = list(body.mentions)
+        for mention in mentions:
+            if session.get(StaffUser, mention) is None:
+                raise unknown_resource("mentioned staff user")
+        message = conv_service.add_message(
+            session,
+            conversation,
+            author_type="agent",
+            author_id=staff.id,
+            body=text,
+            private=body.private,
+            mentions=mentions or None,
+        )
+        if not body.private:
+            for ticket in tickets.open_tickets_of_conversation(session, conversation.id):
+                tickets.record_agent_reply(session, ticket, actor=staff.user.username)
+        _touch(session, staff)
+        _audit(
+            session,
+            staff,
+            "conversation.note" if body.private else "conversation.reply",
+            conversation_id=conversation.id,
+            message_id=message.id,
+        )
+        return MessageOut.model_validate(message)
 
 
 @router.post("/conversations/{conversation_id}/handoff", operation_id="helpdesk_handoff")
 def handoff(
-    conversation_id: str, body: HandoffIn, staff: CurrentStaff, session: SessionDep
+    conversation_id: str, body: HandoffIn, staff: CurrentStaff, db: DatabaseDep
 ) -> ConversationOut:
     """Queue a conversation for a person (with the assistant's context) and route it."""
-    conversation = visible_conversation(session, staff, conversation_id)
-    conv_service.hand_off(
-        session, conversation, reason=body.reason, context=body.context, priority=body.priority
-    )
-    routing.route(session, conversation, product_area=body.product_area)
-    _audit(session, staff, "conversation.handoff", conversation_id=conversation.id)
-    return ConversationOut.model_validate(conversation)
+    with db.session() as session:
+        conversation = visible_conversation(session, staff, conversation_id)
+        conv_service.hand_off(
+            session, conversation, reason=body.reason, context=body.context, priority=body.priority
+        )
+        routing.route(session, conversation, product_area=body.product_area)
+        _audit(session, staff, "conversation.handoff", conversation_id=conversation.id)
+        return ConversationOut.model_validate(conversation)
 
 
 @router.post("/conversations/{conversation_id}/assign", operation_id="helpdesk_assign")
 def assign(
-    conversation_id: str, body: AssignIn, staff: CurrentStaff, session: SessionDep
+    conversation_id: str, body: AssignIn, staff: CurrentStaff, db: DatabaseDep
 ) -> ConversationOut:
     """Take a conversation (no agent_id) or give it to an agent (supervisors, admins)."""
-    conversation = visible_conversation(session, staff, conversation_id)
-    target = body.agent_id or staff.id
-    if target != staff.id and not staff.is_manager:
-        raise forbidden("Only supervisors and admins assign to others; use transfer")
-    agent = session.get(AgentState, target)
-    if agent is None or agent.presence != "online":
-        raise conflict("that agent is not online")
-    if target != conversation.assignee_id and routing.open_load(session, target) >= agent.capacity:
-        raise conflict("that agent is at capacity")
-    routing.transfer(session, conversation, to_agent_id=target)
-    _touch(session, staff)
-    _audit(session, staff, "conversation.assign", conversation_id=conversation.id, to=target)
-    return ConversationOut.model_validate(conversation)
+    with db.session() as session:
+        conversation = visible_conversation(session, staff, conversation_id)
+        target = body.agent_id or staff.id
+        if target != staff.id and not staff.is_manager:
+            raise forbidden("Only supervisors and admins assign to others; use transfer")
+        agent = session.get(AgentState, target)
+        if agent is None or agent.presence != "online":
+            raise conflict("that agent is not online")
+        if (
+            target != conversation.assignee_id
+            and routing.open_load(session, target) >= agent.capacity
+        ):
+            raise conflict("that agent is at capacity")
+        routing.transfer(session, conversation, to_agent_id=target)
+        _touch(session, staff)
+        _audit(session, staff, "conversation.assign", conversation_id=conversation.id, to=target)
+        return ConversationOut.model_validate(conversation)
 
 
 @router.post("/conversations/{conversation_id}/transfer", operation_id="helpdesk_transfer")
 def transfer(
-    conversation_id: str, body: TransferIn, staff: CurrentStaff, session: SessionDep
+    conversation_id: str, body: TransferIn, staff: CurrentStaff, db: DatabaseDep
 ) -> ConversationOut:
     """Transfer to another agent or team (a team transfer re-queues and routes it)."""
-    conversation = visible_conversation(session, staff, conversation_id)
-    if not staff.is_manager and conversation.assignee_id not in (staff.id, None):
-        raise forbidden("Only the assigned agent or a supervisor transfers a conversation")
-    routing.transfer(
-        session, conversation, to_agent_id=body.to_agent_id, to_team_id=body.to_team_id
-    )
-    _audit(
-        session,
-        staff,
-        "conversation.transfer",
-        conversation_id=conversation.id,
-        to_agent=body.to_agent_id,
-        to_team=body.to_team_id,
-    )
-    return ConversationOut.model_validate(conversation)
+    with db.session() as session:
+        conversation = visible_conversation(session, staff, conversation_id)
+        if not staff.is_manager and conversation.assignee_id not in (staff.id, None):
+            raise forbidden("Only the assigned agent or a supervisor transfers a conversation")
+        routing.transfer(
+            session, conversation, to_agent_id=body.to_agent_id, to_team_id=body.to_team_id
+        )
+        _audit(
+            session,
+            staff,
+            "conversation.transfer",
+            conversation_id=conversation.id,
+            to_agent=body.to_agent_id,
+            to_team=body.to_team_id,
+        )
+        return ConversationOut.model_validate(conversation)
 
 
 @router.post("/conversations/{conversation_id}/hand-back", operation_id="helpdesk_hand_back")
-def hand_back(conversation_id: str, staff: CurrentStaff, session: SessionDep) -> ConversationOut:
+def hand_back(conversation_id: str, staff: CurrentStaff, db: DatabaseDep) -> ConversationOut:
     """Hand the conversation back to the assistant; the agent takes the next waiting chat."""
-    conversation = visible_conversation(session, staff, conversation_id)
-    previous = conversation.assignee_id
-    conv_service.hand_back_to_assistant(session, conversation)
-    if previous:
-        routing.fill_agent(session, previous)
-    _audit(session, staff, "conversation.hand_back", conversation_id=conversation.id)
-    return ConversationOut.model_validate(conversation)
+    with db.session() as session:
+        conversation = visible_conversation(session, staff, conversation_id)
+        previous = conversation.assignee_id
+        conv_service.hand_back_to_assistant(session, conversation)
+        if previous:
+            routing.fill_agent(session, previous)
+        _audit(session, staff, "conversation.hand_back", conversation_id=conversation.id)
+        return ConversationOut.model_validate(conversation)
 
 
 @router.post("/conversations/{conversation_id}/resolve", operation_id="helpdesk_resolve")
 def resolve(
-    conversation_id: str, staff: CurrentStaff, session: SessionDep, settings: SettingsDep
+    conversation_id: str, staff: CurrentStaff, db: DatabaseDep, settings: SettingsDep
 ) -> ConversationOut:
     """Resolve the conversation, send the CSAT survey in-channel, free the agent."""
-    conversation = visible_conversation(session, staff, conversation_id)
-    conv_service.resolve(session, conversation)
-    if conversation.queued_at is not None:
-        surveys.send_csat(session, settings, conversation)
-    routing.release(session, conversation)
-    _touch(session, staff)
-    _audit(session, staff, "conversation.resolve", conversation_id=conversation.id)
-    return ConversationOut.model_validate(conversation)
+    with db.session() as session:
+        conversation = visible_conversation(session, staff, conversation_id)
+        conv_service.resolve(session, conversation)
+        if conversation.queued_at is not None:
+            surveys.send_csat(session, settings, conversation)
+        routing.release(session, conversation)
+        _touch(session, staff)
+        _audit(session, staff, "conversation.resolve", conversation_id=conversation.id)
+        return ConversationOut.model_validate(conversation)
 
 
 @router.get(
@@ -561,22 +577,23 @@ def list_canned(
 
 
 @router.post("/canned", status_code=201, operation_id="helpdesk_create_canned")
-def create_canned(body: CannedIn, staff: CurrentStaff, session: SessionDep) -> CannedOut:
+def create_canned(body: CannedIn, staff: CurrentStaff, db: DatabaseDep) -> CannedOut:
     """Save a canned response (agents only for their own teams)."""
-    if body.team_id is None and not staff.is_manager:
-        raise forbidden("Only supervisors and admins write responses shared by every team")
-    if body.team_id is not None and not staff.sees_all and body.team_id not in staff.team_ids:
-        raise unknown_resource("team")
-    canned = canned_service.create_canned(
-        session,
-        shortcut=body.shortcut,
-        body=body.body,
-        language=body.language,
-        team_id=body.team_id,
-        created_by=staff.id,
-    )
-    _audit(session, staff, "canned.create", canned_id=canned.id)
-    return CannedOut.model_validate(canned)
+    with db.session() as session:
+        if body.team_id is None and not staff.is_manager:
+            raise forbidden("Only supervisors and admins write responses shared by every team")
+        if body.team_id is not None and not staff.sees_all and body.team_id not in staff.team_ids:
+            raise unknown_resource("team")
+        canned = canned_service.create_canned(
+            session,
+            shortcut=body.shortcut,
+            body=body.body,
+            language=body.language,
+            team_id=body.team_id,
+            created_by=staff.id,
+        )
+        _audit(session, staff, "canned.create", canned_id=canned.id)
+        return CannedOut.model_validate(canned)
 
 
 @router.get("/canned/{canned_id}/render", operation_id="helpdesk_render_canned")
@@ -626,36 +643,40 @@ def _ticket_detail(session: Session, ticket: Ticket) -> TicketDetail:
 
 
 @router.post("/tickets", status_code=201, operation_id="helpdesk_create_ticket")
-def create_ticket(body: TicketIn, staff: CurrentStaff, session: SessionDep) -> TicketDetail:
+def create_ticket(body: TicketIn, staff: CurrentStaff, db: DatabaseDep) -> TicketDetail:
     """Open a ticket or complaint, directly or from a conversation; it is auto-categorised."""
-    conversation = (
-        visible_conversation(session, staff, body.conversation_id) if body.conversation_id else None
-    )
-    team_id = body.team_id
-    if team_id is not None and (
-        session.get(Team, team_id) is None or (not staff.sees_all and team_id not in staff.team_ids)
-    ):
-        raise unknown_resource("team")
-    if team_id is None and conversation is None and not staff.sees_all:
-        team_id = next(iter(sorted(staff.team_ids)), None)
-    ticket = tickets.create_ticket(
-        session,
-        subject=body.subject,
-        description=body.description,
-        kind=body.kind,
-        channel=body.channel,
-        customer_id=body.customer_id,
-        conversation=conversation,
-        category=body.category,
-        priority=body.priority,
-        team_id=team_id,
-        assignee_id=staff.id if staff.role == "agent" else None,
-        actor=staff.user.username,
-    )
-    for transaction_id in body.transaction_ids:
-        tickets.link_transaction(session, ticket, transaction_id, actor=staff.user.username)
-    _audit(session, staff, "ticket.create", ticket_id=ticket.id, kind=ticket.kind)
-    return _ticket_detail(session, ticket)
+    with db.session() as session:
+        conversation = (
+            visible_conversation(session, staff, body.conversation_id)
+            if body.conversation_id
+            else None
+        )
+        team_id = body.team_id
+        if team_id is not None and (
+            session.get(Team, team_id) is None
+            or (not staff.sees_all and team_id not in staff.team_ids)
+        ):
+            raise unknown_resource("team")
+        if team_id is None and conversation is None and not staff.sees_all:
+            team_id = next(iter(sorted(staff.team_ids)), None)
+        ticket = tickets.create_ticket(
+            session,
+            subject=body.subject,
+            description=body.description,
+            kind=body.kind,
+            channel=body.channel,
+            customer_id=body.customer_id,
+            conversation=conversation,
+            category=body.category,
+            priority=body.priority,
+            team_id=team_id,
+            assignee_id=staff.id if staff.role == "agent" else None,
+            actor=staff.user.username,
+        )
+        for transaction_id in body.transaction_ids:
+            tickets.link_transaction(session, ticket, transaction_id, actor=staff.user.username)
+        _audit(session, staff, "ticket.create", ticket_id=ticket.id, kind=ticket.kind)
+        return _ticket_detail(session, ticket)
 
 
 @router.get("/tickets", operation_id="helpdesk_list_tickets")
@@ -692,76 +713,83 @@ def get_ticket(ticket_id: str, staff: CurrentStaff, session: SessionDep) -> Tick
 
 @router.patch("/tickets/{ticket_id}", operation_id="helpdesk_update_ticket")
 def update_ticket(
-    ticket_id: str, body: TicketPatch, staff: CurrentStaff, session: SessionDep
+    ticket_id: str, body: TicketPatch, staff: CurrentStaff, db: DatabaseDep
 ) -> TicketDetail:
     """Override category, priority, team or assignee (agents: within their teams)."""
-    ticket = visible_ticket(session, staff, ticket_id)
-    if body.team_id is not None and (
-        session.get(Team, body.team_id) is None
-        or (not staff.sees_all and body.team_id not in staff.team_ids)
-    ):
-        raise unknown_resource("team")
-    if body.assignee_id is not None and session.get(StaffUser, body.assignee_id) is None:
-        raise unknown_resource("staff user")
-    tickets.update_ticket(session, ticket, actor=staff.user.username, **body.model_dump())
-    _audit(session, staff, "ticket.update", ticket_id=ticket.id)
-    return _ticket_detail(session, ticket)
+    with db.session() as session:
+        ticket = visible_ticket(session, staff, ticket_id)
+        if body.team_id is not None and (
+            session.get(Team, body.team_id) is None
+            or (not staff.sees_all and body.team_id not in staff.team_ids)
+        ):
+            raise unknown_resource("team")
+        if body.assignee_id is not None and session.get(StaffUser, body.assignee_id) is None:
+            raise unknown_resource("staff user")
+        tickets.update_ticket(session, ticket, actor=staff.user.username, **body.model_dump())
+        _audit(session, staff, "ticket.update", ticket_id=ticket.id)
+        return _ticket_detail(session, ticket)
 
 
 @router.post("/tickets/{ticket_id}/accept-suggestion", operation_id="helpdesk_accept_suggestion")
-def accept_suggestion(ticket_id: str, staff: CurrentStaff, session: SessionDep) -> TicketDetail:
+def accept_suggestion(ticket_id: str, staff: CurrentStaff, db: DatabaseDep) -> TicketDetail:
     """Apply the classifier's suggested category and priority."""
-    ticket = visible_ticket(session, staff, ticket_id)
-    tickets.accept_suggestion(session, ticket, actor=staff.user.username)
-    _audit(session, staff, "ticket.accept_suggestion", ticket_id=ticket.id)
-    return _ticket_detail(session, ticket)
+    with db.session() as session:
+        ticket = visible_ticket(session, staff, ticket_id)
+        tickets.accept_suggestion(session, ticket, actor=staff.user.username)
+        _audit(session, staff, "ticket.accept_suggestion", ticket_id=ticket.id)
+        return _ticket_detail(session, ticket)
 
 
 @router.post("/tickets/{ticket_id}/status", operation_id="helpdesk_ticket_status")
 def ticket_status(
-    ticket_id: str, body: StatusIn, staff: CurrentStaff, session: SessionDep
+    ticket_id: str, body: StatusIn, staff: CurrentStaff, db: DatabaseDep
 ) -> TicketDetail:
     """Move a ticket: open, pending_customer (pauses the SLA), resolved, closed."""
-    ticket = visible_ticket(session, staff, ticket_id)
-    tickets.change_status(session, ticket, body.status, actor=staff.user.username, note=body.note)
-    _audit(session, staff, "ticket.status", ticket_id=ticket.id, status=body.status)
-    return _ticket_detail(session, ticket)
+    with db.session() as session:
+        ticket = visible_ticket(session, staff, ticket_id)
+        tickets.change_status(
+            session, ticket, body.status, actor=staff.user.username, note=body.note
+        )
+        _audit(session, staff, "ticket.status", ticket_id=ticket.id, status=body.status)
+        return _ticket_detail(session, ticket)
 
 
 @router.post("/tickets/{ticket_id}/replies", status_code=201, operation_id="helpdesk_ticket_reply")
 def ticket_reply(
-    ticket_id: str, body: ReplyIn, staff: CurrentStaff, session: SessionDep
+    ticket_id: str, body: ReplyIn, staff: CurrentStaff, db: DatabaseDep
 ) -> TicketDetail:
     """Answer the customer on the ticket (posted in its conversation when it has one)."""
-    ticket = visible_ticket(session, staff, ticket_id)
-    if ticket.status in ("resolved", "closed"):
-        raise conflict("the ticket is not open")
-    conversation = session.get(Conversation, ticket.conversation_id or "")
-    if conversation is not None and conversation.status != "closed":
-        conv_service.add_message(
-            session, conversation, author_type="agent", author_id=staff.id, body=body.body
-        )
-    tickets.history(session, ticket, "reply", staff.user.username, body=body.body[:500])
-    tickets.record_agent_reply(session, ticket, actor=staff.user.username)
-    _audit(session, staff, "ticket.reply", ticket_id=ticket.id)
-    return _ticket_detail(session, ticket)
+    with db.session() as session:
+        ticket = visible_ticket(session, staff, ticket_id)
+        if ticket.status in ("resolved", "closed"):
+            raise conflict("the ticket is not open")
+        conversation = session.get(Conversation, ticket.conversation_id or "")
+        if conversation is not None and conversation.status != "closed":
+            conv_service.add_message(
+                session, conversation, author_type="agent", author_id=staff.id, body=body.body
+            )
+        tickets.history(session, ticket, "reply", staff.user.username, body=body.body[:500])
+        tickets.record_agent_reply(session, ticket, actor=staff.user.username)
+        _audit(session, staff, "ticket.reply", ticket_id=ticket.id)
+        return _ticket_detail(session, ticket)
 
 
 @router.post("/tickets/{ticket_id}/links", operation_id="helpdesk_ticket_link")
-def ticket_link(
-    ticket_id: str, body: LinkIn, staff: CurrentStaff, session: SessionDep
-) -> TicketDetail:
+def ticket_link(ticket_id: str, body: LinkIn, staff: CurrentStaff, db: DatabaseDep) -> TicketDetail:
     """Link a conversation or a ledger transaction to the ticket."""
-    ticket = visible_ticket(session, staff, ticket_id)
-    if (body.conversation_id is None) == (body.transaction_id is None):
-        raise bad_request("give exactly one of conversation_id and transaction_id")
-    if body.conversation_id is not None:
-        conversation = visible_conversation(session, staff, body.conversation_id)
-        tickets.link_conversation(session, ticket, conversation, actor=staff.user.username)
-    if body.transaction_id is not None:
-        tickets.link_transaction(session, ticket, body.transaction_id, actor=staff.user.username)
-    _audit(session, staff, "ticket.link", ticket_id=ticket.id)
-    return _ticket_detail(session, ticket)
+    with db.session() as session:
+        ticket = visible_ticket(session, staff, ticket_id)
+        if (body.conversation_id is None) == (body.transaction_id is None):
+            raise bad_request("give exactly one of conversation_id and transaction_id")
+        if body.conversation_id is not None:
+            conversation = visible_conversation(session, staff, body.conversation_id)
+            tickets.link_conversation(session, ticket, conversation, actor=staff.user.username)
+        if body.transaction_id is not None:
+            tickets.link_transaction(
+                session, ticket, body.transaction_id, actor=staff.user.username
+            )
+        _audit(session, staff, "ticket.link", ticket_id=ticket.id)
+        return _ticket_detail(session, ticket)
 
 
 @router.get("/incidents", operation_id="helpdesk_list_incidents")
@@ -910,23 +938,22 @@ ConversationToken = Annotated[str | None, Header(alias="X-Conversation-Token")]
 
 
 @router.post("/channel/conversations", status_code=201, operation_id="helpdesk_channel_start")
-def channel_start(
-    body: ChannelStartIn, session: SessionDep, settings: SettingsDep
-) -> ChannelStartOut:
+def channel_start(body: ChannelStartIn, db: DatabaseDep, settings: SettingsDep) -> ChannelStartOut:
     """Start a chat from the web widget or app; returns the token for the next calls."""
-    conversation = conv_service.start_conversation(
-        session,
-        channel=body.channel,
-        customer_id=None,
-        language=body.language,
-        subject=body.subject,
-    )
-    conv_service.add_message(session, conversation, author_type="customer", body=body.body)
-    return ChannelStartOut(
-        conversation_id=conversation.id,
-        token=sign(settings.secret_key, CHANNEL_PURPOSE, conversation.id),
-        status=conversation.status,
-    )
+    with db.session() as session:
+        conversation = conv_service.start_conversation(
+            session,
+            channel=body.channel,
+            customer_id=None,
+            language=body.language,
+            subject=body.subject,
+        )
+        conv_service.add_message(session, conversation, author_type="customer", body=body.body)
+        return ChannelStartOut(
+            conversation_id=conversation.id,
+            token=sign(settings.secret_key, CHANNEL_PURPOSE, conversation.id),
+            status=conversation.status,
+        )
 
 
 @router.post(
@@ -937,20 +964,21 @@ def channel_start(
 def channel_message(
     conversation_id: str,
     body: ChannelMessageIn,
-    session: SessionDep,
+    db: DatabaseDep,
     settings: SettingsDep,
     token: ConversationToken = None,
 ) -> MessageOut:
     """Post the customer's message."""
-    conversation = _channel_conversation(session, settings, conversation_id, token)
-    message = conv_service.add_message(
-        session, conversation, author_type="customer", body=body.body
-    )
-    for ticket in tickets.open_tickets_of_conversation(session, conversation.id):
-        tickets.record_customer_reply(session, ticket)
-    if conversation.status == "queued":
-        routing.route(session, conversation)
-    return MessageOut.model_validate(message)
+    with db.session() as session:
+        conversation = _channel_conversation(session, settings, conversation_id, token)
+        message = conv_service.add_message(
+            session, conversation, author_type="customer", body=body.body
+        )
+        for ticket in tickets.open_tickets_of_conversation(session, conversation.id):
+            tickets.record_customer_reply(session, ticket)
+        if conversation.status == "queued":
+            routing.route(session, conversation)
+        return MessageOut.model_validate(message)
 
 
 @router.post(
@@ -958,16 +986,17 @@ def channel_message(
 )
 def channel_ask_human(
     conversation_id: str,
-    session: SessionDep,
+    db: DatabaseDep,
     settings: SettingsDep,
     token: ConversationToken = None,
 ) -> ChannelMessagesOut:
     """Ask for a person: the conversation is queued and routed to an agent."""
-    conversation = _channel_conversation(session, settings, conversation_id, token)
-    if conversation.status in ("bot", "resolved"):
-        conv_service.hand_off(session, conversation, reason="customer_asked")
-    routing.route(session, conversation)
-    return ChannelMessagesOut(status=conversation.status, messages=[])
+    with db.session() as session:
+        conversation = _channel_conversation(session, settings, conversation_id, token)
+        if conversation.status in ("bot", "resolved"):
+            conv_service.hand_off(session, conversation, reason="customer_asked")
+        routing.route(session, conversation)
+        return ChannelMessagesOut(status=conversation.status, messages=[])
 
 
 @router.get(
@@ -1006,13 +1035,14 @@ def get_survey(token: str, session: SessionDep, settings: SettingsDep) -> Survey
 
 @router.post("/surveys/{token}", operation_id="helpdesk_answer_survey")
 def answer_survey(
-    token: str, body: SurveyAnswerIn, session: SessionDep, settings: SettingsDep
+    token: str, body: SurveyAnswerIn, db: DatabaseDep, settings: SettingsDep
 ) -> SurveyOut:
     """Record the customer's answer (once)."""
-    survey = surveys.survey_from_token(session, settings, token)
-    surveys.answer_survey(
-        session, survey, score=body.score, answers=body.answers, comment=body.comment
-    )
-    return SurveyOut(
-        kind=survey.kind, scale=survey.scale, questions=survey.questions, answered=True
-    )
+    with db.session() as session:
+        survey = surveys.survey_from_token(session, settings, token)
+        surveys.answer_survey(
+            session, survey, score=body.score, answers=body.answers, comment=body.comment
+        )
+        return SurveyOut(
+            kind=survey.kind, scale=survey.scale, questions=survey.questions, answered=True
+        )

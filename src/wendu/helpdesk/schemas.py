@@ -111,6 +111,7 @@ class ConversationOut(_Out):
     handoff_context: dict[str, Any] | None
     sentiment: float | None
     created_at: dt.datetime
+    updated_at: dt.datetime
     queued_at: dt.datetime | None
     assigned_at: dt.datetime | None
     first_agent_reply_at: dt.datetime | None
