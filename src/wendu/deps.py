@@ -2,17 +2,51 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from typing import Annotated
+import asyncio
+import weakref
+from collections.abc import AsyncIterator, Callable
+from typing import Annotated, Any
 
+import anyio.to_thread
+from anyio import CapacityLimiter
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session
-from starlette.concurrency import run_in_threadpool
 
 from wendu.config import Settings
 from wendu.db import Database
 
 READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+# Commits and rollbacks get threads of their own. A request that holds a database lock must
+# never queue for a thread behind requests that are waiting for that very lock, or both
+# sides wait until the lock times out.
+_FINISH_LIMITER: CapacityLimiter | None = None
+
+
+def _finish_limiter() -> CapacityLimiter:
+    global _FINISH_LIMITER
+    if _FINISH_LIMITER is None:
+        _FINISH_LIMITER = CapacityLimiter(16)
+    return _FINISH_LIMITER
+
+
+async def _finish(func: Callable[..., Any], *args: Any) -> None:
+    await anyio.to_thread.run_sync(func, *args, limiter=_finish_limiter())
+
+
+def _sqlite_write_lock(request: Request) -> asyncio.Lock:
+    # One lock per event loop: an app can be served by more than one loop (tests do).
+    locks: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock] | None = getattr(
+        request.app.state, "sqlite_write_locks", None
+    )
+    if locks is None:
+        locks = weakref.WeakKeyDictionary()
+        request.app.state.sqlite_write_locks = locks
+    loop = asyncio.get_running_loop()
+    lock = locks.get(loop)
+    if lock is None:
+        lock = locks[loop] = asyncio.Lock()
+    return lock
 
 
 # The dependencies that do no I/O are ``async def``: FastAPI runs every plain ``def``
@@ -36,20 +70,30 @@ async def get_session(request: Request) -> AsyncIterator[Session]:
 
     Bound with ``scope="function"`` so the commit happens before the response is sent.
     ``Database.session`` runs on a worker thread only for the part that does I/O (the
-    commit or rollback): opening a session touches no connection.
+    commit or rollback): opening a session touches no connection. On SQLite, where one
+    writer holds the database at a time, write requests of this process queue here without
+    holding a thread, so the writer in progress always finds threads for its remaining work.
     """
     db: Database = request.app.state.db
-    manager = db.session(write=request.method not in READ_METHODS)
-    session = manager.__enter__()
+    write = request.method not in READ_METHODS
+    lock = _sqlite_write_lock(request) if write and db.is_sqlite else None
+    if lock is not None:
+        await lock.acquire()
     try:
-        yield session
-    except BaseException as exc:
-        await run_in_threadpool(manager.__exit__, type(exc), exc, exc.__traceback__)
-        raise
-    if session.in_transaction():
-        await run_in_threadpool(manager.__exit__, None, None, None)
-    else:
-        manager.__exit__(None, None, None)  # nothing to commit: close without I/O
+        manager = db.session(write=write)
+        session = manager.__enter__()
+        try:
+            yield session
+        except BaseException as exc:
+            await _finish(manager.__exit__, type(exc), exc, exc.__traceback__)
+            raise
+        if session.in_transaction():
+            await _finish(manager.__exit__, None, None, None)
+        else:
+            manager.__exit__(None, None, None)  # nothing to commit: close without I/O
+    finally:
+        if lock is not None:
+            lock.release()
 
 
 SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
