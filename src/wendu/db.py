@@ -63,6 +63,13 @@ def _sqlite_pragmas(dbapi_connection: sqlite3.Connection, _record: Any) -> None:
     cursor.close()
 
 
+# Connections per process. The request session dependency (``wendu.deps``) lets fewer
+# requests than this hold a session at once, so a request never waits for a connection
+# while holding the thread another request needs.
+POOL_SIZE = 20
+POOL_OVERFLOW = 20
+
+
 def normalise_url(url: str) -> str:
     """Map plain ``postgresql://`` URLs onto the psycopg 3 driver."""
     if url.startswith("postgresql://") or url.startswith("postgres://"):
@@ -77,13 +84,15 @@ def make_engine(url: str) -> Engine:
         kwargs: dict[str, Any] = {"connect_args": {"check_same_thread": False, "timeout": 30}}
         if url in ("sqlite://", "sqlite:///:memory:"):
             kwargs["poolclass"] = StaticPool
+        else:
+            kwargs.update(pool_size=POOL_SIZE, max_overflow=POOL_OVERFLOW)
         engine = create_engine(url, **kwargs)
         event.listen(engine, "connect", _sqlite_pragmas)
         # Take the write lock at BEGIN so concurrent writers queue instead of deadlocking.
         event.listen(engine, "connect", _sqlite_autocommit_off)
         event.listen(engine, "begin", _sqlite_begin_immediate)
         return engine
-    return create_engine(url, pool_size=20, max_overflow=20, pool_pre_ping=True)
+    return create_engine(url, pool_size=POOL_SIZE, max_overflow=POOL_OVERFLOW, pool_pre_ping=True)
 
 
 def _sqlite_autocommit_off(dbapi_connection: sqlite3.Connection, _record: Any) -> None:

@@ -34,19 +34,31 @@ async def _finish(func: Callable[..., Any], *args: Any) -> None:
     await anyio.to_thread.run_sync(func, *args, limiter=_finish_limiter())
 
 
-def _sqlite_write_lock(request: Request) -> asyncio.Lock:
-    # One lock per event loop: an app can be served by more than one loop (tests do).
-    locks: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock] | None = getattr(
-        request.app.state, "sqlite_write_locks", None
+# Requests holding a session at once: below both the pool (``wendu.db.POOL_SIZE`` +
+# overflow) and Starlette's 40 worker threads, so whoever holds a connection finds a thread.
+SESSION_SLOTS = 32
+
+
+class _Gates:
+    """The per-event-loop gates of one app (an app can be served by several loops in tests)."""
+
+    def __init__(self) -> None:
+        self.sessions = asyncio.Semaphore(SESSION_SLOTS)
+        self.sqlite_writer = asyncio.Lock()
+
+
+def _gates(request: Request) -> _Gates:
+    table: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Gates] | None = getattr(
+        request.app.state, "session_gates", None
     )
-    if locks is None:
-        locks = weakref.WeakKeyDictionary()
-        request.app.state.sqlite_write_locks = locks
+    if table is None:
+        table = weakref.WeakKeyDictionary()
+        request.app.state.session_gates = table
     loop = asyncio.get_running_loop()
-    lock = locks.get(loop)
-    if lock is None:
-        lock = locks[loop] = asyncio.Lock()
-    return lock
+    gates = table.get(loop)
+    if gates is None:
+        gates = table[loop] = _Gates()
+    return gates
 
 
 # The dependencies that do no I/O are ``async def``: FastAPI runs every plain ``def``
@@ -70,15 +82,18 @@ async def get_session(request: Request) -> AsyncIterator[Session]:
 
     Bound with ``scope="function"`` so the commit happens before the response is sent.
     ``Database.session`` runs on a worker thread only for the part that does I/O (the
-    commit or rollback): opening a session touches no connection. On SQLite, where one
-    writer holds the database at a time, write requests of this process queue here without
-    holding a thread, so the writer in progress always finds threads for its remaining work.
+    commit or rollback): opening a session touches no connection. Requests queue here,
+    without holding a thread, for one of ``SESSION_SLOTS`` sessions — and on SQLite, where one
+    writer holds the database at a time, write requests also queue for the writer's turn — so
+    a request that holds a connection or a lock always finds threads for its remaining work.
     """
     db: Database = request.app.state.db
     write = request.method not in READ_METHODS
-    lock = _sqlite_write_lock(request) if write and db.is_sqlite else None
+    gates = _gates(request)
+    lock = gates.sqlite_writer if write and db.is_sqlite else None
     if lock is not None:
         await lock.acquire()
+    await gates.sessions.acquire()
     try:
         manager = db.session(write=write)
         session = manager.__enter__()
@@ -92,6 +107,7 @@ async def get_session(request: Request) -> AsyncIterator[Session]:
         else:
             manager.__exit__(None, None, None)  # nothing to commit: close without I/O
     finally:
+        gates.sessions.release()
         if lock is not None:
             lock.release()
 
