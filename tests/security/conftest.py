@@ -8,6 +8,7 @@ name by id is created here once, owned by P and customer A.
 
 from __future__ import annotations
 
+import copy
 import json
 import secrets
 from dataclasses import dataclass
@@ -154,10 +155,12 @@ def payment_consent_body(amount: str = "1.00", currency: str = "CNY") -> dict[st
 
 def payment_body(consent_id: str, consent_request: dict[str, Any]) -> dict[str, Any]:
     """Return the payment that matches ``consent_request`` exactly."""
-    return {
-        "Data": {"ConsentId": consent_id, "Initiation": consent_request["Data"]["Initiation"]},
-        "Risk": consent_request["Risk"],
-    }
+    return copy.deepcopy(
+        {
+            "Data": {"ConsentId": consent_id, "Initiation": consent_request["Data"]["Initiation"]},
+            "Risk": consent_request["Risk"],
+        }
+    )
 
 
 class Builder:
