@@ -32,6 +32,7 @@ GROUPS: tuple[tuple[str, str], ...] = (
 
 for _name, _module in GROUPS:
     app.add_typer(importlib.import_module(_module).app, name=_name)
+app.command("chat")(importlib.import_module("wendu.assistant.chat_cli").chat)
 
 
 @db_app.command("upgrade")

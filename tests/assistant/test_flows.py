@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from assistant.chatkit import consent_token, make_bank_customer, make_partner, open_chat
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
+from assistant.chatkit import consent_token, make_bank_customer, make_partner, open_chat
 from wendu.db import Database
 from wendu.helpdesk.models import Conversation, Ticket
 from wendu.identity.models import Consent
@@ -169,7 +169,7 @@ def test_complaint_hands_off_with_context(
     customer = make_bank_customer(db)
     chat = open_chat(client, db, app, settings, customer)
     chat.say("查一下余额")
-    ask = chat.say("我要投诉，你们乱扣我的手续费")
+    ask = chat.say("我想投诉一下你们的手续费")
     assert "投诉" in ask["replies"][0]["text"] and ask["status"] == "bot"
     done = chat.say("是")
     assert done["status"] in ("queued", "assigned")

@@ -31,11 +31,15 @@ _EN_NEGATIVE = {
 _EN_NEGATORS = {"not", "no", "never", "don't", "dont", "isn't", "wasn't", "didn't", "can't"}
 _EN_INTENSIFIERS = {"very": 1.4, "really": 1.3, "so": 1.3, "extremely": 1.6, "totally": 1.4}
 _EN_ANGER = re.compile(
-    r"\b(wtf|damn|dammit|hell|crap|shit|fuck\w*|bloody|idiot\w*|stupid|sue|lawyer|"
-    r"regulator|ombudsman|fca|complain\w*|furious|unacceptable|ridiculous|outrage\w*|"
-    r"useless|incompetent|pathetic|close my account)\b",
+    r"\b(wtf|damn|dammit|hell|crap|shit|fuck\w*|bloody|idiot\w*|stupid|"
+    r"furious|unacceptable|ridiculous|outrage\w*|useless|incompetent|pathetic)\b",
     re.IGNORECASE,
 )
+# Escalation words: a cue of anger, but a calm complaint is not rage, so they weigh less.
+_EN_ESCALATION = re.compile(
+    r"\b(sue|lawyer|regulator|ombudsman|fca|complain\w*|close my account)\b", re.IGNORECASE
+)
+_ZH_ESCALATION = ("投诉", "举报", "监管", "银保监", "报警", "起诉", "律师", "曝光", "销户")
 _EN_ANXIETY = re.compile(
     r"\b(worried|scared|afraid|panic\w*|urgent\w*|asap|help|stolen|lost|fraud\w*|"
     r"hacked|missing|emergency|nervous|anxious)\b",
@@ -56,9 +60,8 @@ _ZH_POSITIVE = (
 )
 _ZH_NEGATIVE = ("差", "烂", "垃圾", "失望", "生气", "愤怒", "坑", "骗", "恶心", "糟糕", "不满")
 _ZH_ANGER = (
-    "投诉", "垃圾", "骗子", "滚", "妈的", "他妈", "操", "去死", "混蛋", "废物", "举报", "监管",
-    "银保监", "金融监管", "报警", "起诉", "律师", "曝光", "气死", "愤怒", "太过分", "什么破",
-    "无语", "坑人", "销户",
+    "垃圾", "骗子", "滚", "妈的", "他妈", "操", "去死", "混蛋", "废物", "气死", "愤怒", "太过分",
+    "什么破", "无语", "坑人",
 )  # fmt: skip
 _ZH_ANXIETY = (
     "丢了",
@@ -130,9 +133,10 @@ def _chinese_polarity(text: str) -> float:
 
 def _anger(text: str, chinese: bool) -> float:
     cues = len(_EXCLAIM_RUN.findall(text)) * 0.35 + len(_QUESTION_RUN.findall(text)) * 0.15
-    cues += 0.45 * len(_EN_ANGER.findall(text))
+    cues += 0.45 * len(_EN_ANGER.findall(text)) + 0.25 * len(_EN_ESCALATION.findall(text))
     if chinese:
         cues += 0.45 * sum(1 for w in _ZH_ANGER if w in text)
+        cues += 0.25 * sum(1 for w in _ZH_ESCALATION if w in text)
     shouted = [w for w in re.findall(r"\b[A-Z]{3,}\b", text) if w not in {"ATM", "PIN", "FCA"}]
     cues += 0.3 * min(len(shouted), 2)
     return min(1.0, cues)

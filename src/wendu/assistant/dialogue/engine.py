@@ -152,11 +152,13 @@ class Turn:
                 return self.fx
         elif self.state.get("flow") and await self._continue_flow():
             return self.fx
-        if u.intent == "make_complaint" and u.confident:
-            self._start_complaint()
-            return self.fx
+        complaint = u.intent == "make_complaint" and u.confident
         if anger_rising(self.state["sentiments"]):
-            self._hand_off("anger", "handoff_anger")
+            # An angry customer goes to a person at once; for a complaint the agent files it.
+            self._hand_off("complaint" if complaint else "anger", "handoff_anger")
+            return self.fx
+        if complaint:
+            self._start_complaint()
             return self.fx
         await self._dispatch()
         return self.fx

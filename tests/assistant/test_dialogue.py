@@ -1,0 +1,140 @@
+"""Dialogue behaviour over HTTP: small talk, topic changes, fallbacks, hand-off and hand-back."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi.testclient import TestClient
+
+from assistant.chatkit import make_bank_customer, open_chat
+from wendu.db import Database
+from wendu.helpdesk import conversations
+from wendu.helpdesk.models import Conversation
+
+
+def _conversation(db: Database, conversation_id: str) -> dict[str, Any]:
+    with db.session() as s:
+        row = s.get(Conversation, conversation_id)
+        assert row is not None
+        return {
+            "status": row.status,
+            "reason": row.handoff_reason,
+            "context": row.handoff_context or {},
+        }
+
+
+def test_small_talk_in_both_languages(
+    client: TestClient, db: Database, app: Any, settings: Any
+) -> None:
+    chat = open_chat(client, db, app, settings, make_bank_customer(db))
+    assert "您好" in chat.text("你好")
+    assert "Hello" in chat.text("hi there")
+    assert "You're welcome" in chat.text("thanks a lot")
+    assert "再见" in chat.text("再见")
+
+
+def test_topic_change_mid_task_abandons_the_pending_action(
+    client: TestClient, db: Database, app: Any, settings: Any
+) -> None:
+    customer = make_bank_customer(db, cards=2)
+    chat = open_chat(client, db, app, settings, customer)
+    assert "哪一张" in chat.text("我的卡被偷了")
+    state = client.get(f"/chat/v1/sessions/{chat.session_id}", headers=chat.headers).json()
+    assert state["flow"] == "freeze_card"
+    switched = chat.text("先帮我查一下余额")
+    assert "先放下刚才的“冻结卡片”" in switched and "可用余额" in switched
+    state = client.get(f"/chat/v1/sessions/{chat.session_id}", headers=chat.headers).json()
+    assert state["flow"] is None and state["pending"] is None
+    # In English, with a confirmation pending.
+    assert "Shall I freeze" in chat.text(f"my card ending {customer.card_last4[0]} is lost")
+    switched = chat.text("show my recent transactions")
+    assert 'leaving "freezing a card" aside' in switched and "transactions" in switched
+
+
+def test_two_fallbacks_in_a_row_hand_off(
+    client: TestClient, db: Database, app: Any, settings: Any
+) -> None:
+    chat = open_chat(client, db, app, settings, make_bank_customer(db), language="en")
+    first = chat.say("qwzx plorb vlimt")
+    assert first["status"] == "bot" and "rephrase" in first["replies"][0]["text"]
+    second = chat.say("asdkjh qwe zzxv")
+    assert second["status"] in ("queued", "assigned")
+    assert "colleague" in second["replies"][0]["text"]
+    handed = _conversation(db, chat.conversation_id)
+    assert handed["reason"] == "fallbacks"
+    assert handed["context"]["intents"] == ["out_of_scope", "out_of_scope"]
+
+
+def test_customer_asks_for_a_person_then_the_agent_hands_back(
+    client: TestClient, db: Database, app: Any, settings: Any
+) -> None:
+    chat = open_chat(client, db, app, settings, make_bank_customer(db))
+    chat.say("查一下余额")
+    asked = chat.say("我要转人工")
+    assert asked["status"] in ("queued", "assigned") and "人工" in asked["replies"][0]["text"]
+    handed = _conversation(db, chat.conversation_id)
+    assert handed["reason"] == "customer_asked"
+    assert handed["context"]["intents"] == ["check_balance", "talk_to_human"]
+    assert set(handed["context"]) >= {"intents", "slots", "sentiment", "summary"}
+    # While a person has it, the assistant stays quiet and relays the messages.
+    assert chat.say("你好？")["replies"] == []
+    with db.session() as s:
+        row = s.get(Conversation, chat.conversation_id)
+        assert row is not None
+        conversations.add_message(s, row, author_type="agent", body="您好，我是客服小李。")
+    stream = client.get(
+        f"/chat/v1/sessions/{chat.session_id}/events", params={"wait": 0}, headers=chat.headers
+    ).text
+    assert "客服小李" in stream
+    with db.session() as s:
+        row = s.get(Conversation, chat.conversation_id)
+        assert row is not None
+        conversations.hand_back_to_assistant(s, row)
+    resumed = chat.text("帮我查一下余额")
+    assert "我回来了" in resumed and "可用余额" in resumed
+
+
+def test_rising_anger_hands_off(client: TestClient, db: Database, app: Any, settings: Any) -> None:
+    chat = open_chat(client, db, app, settings, make_bank_customer(db))
+    chat.say("查一下余额")
+    angry = chat.say("你们这什么破银行！！！我的余额怎么又少了")
+    assert angry["sentiment"]["emotion"] == "angry"
+    assert angry["status"] in ("queued", "assigned")
+    assert "马上为您转接人工" in angry["replies"][0]["text"]
+    handed = _conversation(db, chat.conversation_id)
+    assert handed["reason"] == "anger"
+    assert handed["context"]["sentiment"]["last"]["emotion"] == "angry"
+    assert handed["context"]["sentiment"]["trend"][-1] <= -0.8
+
+
+def test_an_angry_complaint_goes_to_a_person_at_once(
+    client: TestClient, db: Database, app: Any, settings: Any
+) -> None:
+    chat = open_chat(client, db, app, settings, make_bank_customer(db), language="en")
+    angry = chat.say("This is UNACCEPTABLE!!! I want to make a complaint")
+    assert angry["status"] in ("queued", "assigned")
+    handed = _conversation(db, chat.conversation_id)
+    assert handed["reason"] == "complaint"
+    assert handed["context"]["intents"] == ["make_complaint"]
+
+
+def test_faq_answers_quote_and_link_the_article(
+    client: TestClient, db: Database, app: Any, settings: Any
+) -> None:
+    from wendu.assistant.knowledge import answer
+    from wendu.assistant.knowledge.service import load_shipped
+
+    with db.session() as s:
+        load_shipped(s)
+    chat = open_chat(client, db, app, settings, make_bank_customer(db), language="en")
+    for question, language in (
+        ("How long does it take for my new card to arrive?", "en"),
+        ("我的新卡多久能寄到？", "zh"),
+    ):
+        with db.session() as s:
+            expected = answer(s, question, language)
+        assert expected is not None
+        reply = chat.say(question)
+        assert reply["intent"] in ("card_arrival", "card_delivery_estimate")
+        text = reply["replies"][0]["text"]
+        assert expected.quote in text and expected.url in text
