@@ -377,7 +377,7 @@ ELSEWHERE = {
     "/helpdesk/v1/channel/": "test_channel_token_of_another_conversation_is_refused (below)",
     "/helpdesk/v1/surveys/": "capability URL: the signed token is the id (401 when forged)",
     "/helpdesk/v1/": "tests/helpdesk/test_permissions.py (role and team scope, every route)",
-    "/console/": "test_console_agent_cannot_open_another_teams_objects (below)",
+    "/console/": "test_console_and_customer_scope.py (team scope of every console object page)",
     "/chat/static/": "public asset",
     "/api/v1/knowledge/articles/": "public article",
     "/help/articles/": "public article",
