@@ -34,8 +34,9 @@ as_staff = svc.staff_of
 
 
 def to_login(request: Request) -> RedirectResponse:
-    """Send a signed-out visitor to the sign-in page."""
-    return RedirectResponse(f"/console/login?next={quote(request.url.path)}", status_code=303)
+    """Send a signed-out visitor to the sign-in page, back to the same page and query after."""
+    target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    return RedirectResponse(f"/console/login?next={quote(target, safe='/')}", status_code=303)
 
 
 def writer(user: StaffUser | None) -> StaffUser:
