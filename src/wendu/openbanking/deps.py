@@ -118,24 +118,11 @@ class ConsentScope:
 
 
 AccountsScope = Annotated[Scope, Depends(ConsentScope("ReadAccountsBasic", "ReadAccountsDetail"))]
-BalancesScope = Annotated[Scope, Depends(ConsentScope("ReadBalances"))]
 TransactionsScope = Annotated[
     Scope, Depends(ConsentScope("ReadTransactionsBasic", "ReadTransactionsDetail"))
-]
-BeneficiariesScope = Annotated[
-    Scope, Depends(ConsentScope("ReadBeneficiariesBasic", "ReadBeneficiariesDetail"))
-]
-StandingOrdersScope = Annotated[
-    Scope, Depends(ConsentScope("ReadStandingOrdersBasic", "ReadStandingOrdersDetail"))
-]
-DirectDebitsScope = Annotated[Scope, Depends(ConsentScope("ReadDirectDebits"))]
-ScheduledPaymentsScope = Annotated[
-    Scope, Depends(ConsentScope("ReadScheduledPaymentsBasic", "ReadScheduledPaymentsDetail"))
 ]
 StatementsScope = Annotated[
     Scope, Depends(ConsentScope("ReadStatementsBasic", "ReadStatementsDetail"))
 ]
-ProductsScope = Annotated[Scope, Depends(ConsentScope("ReadProducts"))]
-OffersScope = Annotated[Scope, Depends(ConsentScope("ReadOffers"))]
 PartyScope = Annotated[Scope, Depends(ConsentScope("ReadParty"))]
 PartyPSUScope = Annotated[Scope, Depends(ConsentScope("ReadPartyPSU"))]

@@ -5,6 +5,9 @@ Operation ids are the spec's, so generated clients match the published API.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import partial
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Depends, Path, Query, Request, Response
@@ -12,6 +15,7 @@ from fastapi import APIRouter, Body, Depends, Path, Query, Request, Response
 from wendu.config import Settings
 from wendu.deps import SessionDep
 from wendu.identity.deps import ClientAccess
+from wendu.ledger.port import CoreBank
 from wendu.openbanking import ais
 from wendu.openbanking.consents import (
     create_account_access_consent,
@@ -19,17 +23,11 @@ from wendu.openbanking.consents import (
     get_account_access_consent,
 )
 from wendu.openbanking.deps import (
-    AccountsScope,
-    BalancesScope,
-    BeneficiariesScope,
+    ConsentScope,
     CoreBankDep,
-    DirectDebitsScope,
-    OffersScope,
     PartyPSUScope,
     PartyScope,
-    ProductsScope,
-    ScheduledPaymentsScope,
-    StandingOrdersScope,
+    Scope,
     StatementsScope,
     TransactionsScope,
 )
@@ -89,6 +87,25 @@ def _ok(body: dict[str, Any]) -> OBJSONResponse:
     return OBJSONResponse(body)
 
 
+def _get(
+    path: str,
+    operation_id: str,
+    schema: str,
+    *,
+    name: str | None = None,
+    description: str | None = None,
+) -> Callable[[Callable[..., Any]], Any]:
+    """Declare an AIS read route whose 200 body is the OB schema ``schema``."""
+    return aisp.get(
+        path,
+        operation_id=operation_id,
+        responses=ob_responses(schema),
+        response_class=OBJSONResponse,
+        name=name,
+        description=description,
+    )
+
+
 # --- account-access consents (client-credentials token) -------------------------------
 
 
@@ -146,55 +163,106 @@ def delete_consent(access: ClientAccess, session: SessionDep, consent_id: Consen
     return Response(status_code=204)
 
 
+# --- listings read per account and across every consented account -----------------------
+
+Reader = Callable[[CoreBank, Scope, str | None, str], dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class Operation:
+    """One route of a listing: path, the spec's operation id, handler name and description.
+
+    FastAPI derives the documented summary from the name (``get_balances``: "Get Balances").
+    """
+
+    path: str
+    operation_id: str
+    name: str
+    description: str
+
+
+@dataclass(frozen=True)
+class Listing:
+    """A resource read from one consented account (``one``) or from all of them (``every``)."""
+
+    scope: ConsentScope
+    schema: str
+    read: Reader
+    one: Operation
+    every: Operation
+
+
+def _register(listing: Listing, *, every_first: bool = False) -> None:
+    """Add the per-account and the bulk route of ``listing`` to the AIS router."""
+    permission = Depends(listing.scope)
+
+    def read_one(
+        *,
+        scope: Scope = permission,
+        bank: CoreBankDep,
+        url: SelfUrl,
+        account_id: AccountId,
+    ) -> OBJSONResponse:
+        return _ok(listing.read(bank, scope, account_id, url))
+
+    def read_every(*, scope: Scope = permission, bank: CoreBankDep, url: SelfUrl) -> OBJSONResponse:
+        return _ok(listing.read(bank, scope, None, url))
+
+    routes: list[tuple[Operation, Callable[..., OBJSONResponse]]] = [
+        (listing.one, read_one),
+        (listing.every, read_every),
+    ]
+    if every_first:
+        routes.reverse()
+    for operation, handler in routes:
+        _get(
+            operation.path,
+            operation.operation_id,
+            listing.schema,
+            name=operation.name,
+            description=operation.description,
+        )(handler)
+
+
 # --- accounts and balances ----------------------------------------------------------------
 
-
-@aisp.get(
-    "/accounts",
-    operation_id="GetAccounts",
-    responses=ob_responses("OBReadAccount6"),
-    response_class=OBJSONResponse,
+# The spec lists /accounts before /accounts/{AccountId}; the other listings the other way.
+_register(
+    Listing(
+        ConsentScope("ReadAccountsBasic", "ReadAccountsDetail"),
+        "OBReadAccount6",
+        ais.accounts,
+        one=Operation(
+            "/accounts/{AccountId}",
+            "GetAccountsAccountId",
+            "get_account",
+            "Return one consented account.",
+        ),
+        every=Operation(
+            "/accounts", "GetAccounts", "get_accounts", "List the accounts the consent covers."
+        ),
+    ),
+    every_first=True,
 )
-def get_accounts(scope: AccountsScope, bank: CoreBankDep, url: SelfUrl) -> OBJSONResponse:
-    """List the accounts the consent covers."""
-    return _ok(ais.accounts(bank, scope, None, url))
-
-
-@aisp.get(
-    "/accounts/{AccountId}",
-    operation_id="GetAccountsAccountId",
-    responses=ob_responses("OBReadAccount6"),
-    response_class=OBJSONResponse,
+_register(
+    Listing(
+        ConsentScope("ReadBalances"),
+        "OBReadBalance1",
+        ais.balances,
+        one=Operation(
+            "/accounts/{AccountId}/balances",
+            "GetAccountsAccountIdBalances",
+            "get_account_balances",
+            "Return the balances of one consented account.",
+        ),
+        every=Operation(
+            "/balances",
+            "GetBalances",
+            "get_balances",
+            "Return the balances of every consented account.",
+        ),
+    )
 )
-def get_account(
-    scope: AccountsScope, bank: CoreBankDep, url: SelfUrl, account_id: AccountId
-) -> OBJSONResponse:
-    """Return one consented account."""
-    return _ok(ais.accounts(bank, scope, account_id, url))
-
-
-@aisp.get(
-    "/accounts/{AccountId}/balances",
-    operation_id="GetAccountsAccountIdBalances",
-    responses=ob_responses("OBReadBalance1"),
-    response_class=OBJSONResponse,
-)
-def get_account_balances(
-    scope: BalancesScope, bank: CoreBankDep, url: SelfUrl, account_id: AccountId
-) -> OBJSONResponse:
-    """Return the balances of one consented account."""
-    return _ok(ais.balances(bank, scope, account_id, url))
-
-
-@aisp.get(
-    "/balances",
-    operation_id="GetBalances",
-    responses=ob_responses("OBReadBalance1"),
-    response_class=OBJSONResponse,
-)
-def get_balances(scope: BalancesScope, bank: CoreBankDep, url: SelfUrl) -> OBJSONResponse:
-    """Return the balances of every consented account."""
-    return _ok(ais.balances(bank, scope, None, url))
 
 
 # --- transactions -------------------------------------------------------------------------
@@ -211,21 +279,15 @@ async def _page(request: Request, page: Page = 1) -> PageRequest:
 PageDep = Annotated[PageRequest, Depends(_page)]
 
 
-@aisp.get(
-    "/accounts/{AccountId}/transactions",
-    operation_id="GetAccountsAccountIdTransactions",
-    responses=ob_responses("OBReadTransaction6"),
-    response_class=OBJSONResponse,
-)
-def get_account_transactions(
-    scope: TransactionsScope,
-    bank: CoreBankDep,
-    page: PageDep,
-    account_id: AccountId,
-    from_booking: FromBooking = None,
-    to_booking: ToBooking = None,
+def _transactions(
+    bank: CoreBank,
+    scope: Scope,
+    account_id: str | None,
+    page: PageRequest,
+    from_booking: str | None,
+    to_booking: str | None,
 ) -> OBJSONResponse:
-    """Page through one consented account's transactions, newest first."""
+    """Return one page of transactions within the booking-date filters."""
     return _ok(
         ais.transactions(
             bank,
@@ -238,12 +300,24 @@ def get_account_transactions(
     )
 
 
-@aisp.get(
-    "/transactions",
-    operation_id="GetTransactions",
-    responses=ob_responses("OBReadTransaction6"),
-    response_class=OBJSONResponse,
+@_get(
+    "/accounts/{AccountId}/transactions",
+    "GetAccountsAccountIdTransactions",
+    "OBReadTransaction6",
 )
+def get_account_transactions(
+    scope: TransactionsScope,
+    bank: CoreBankDep,
+    page: PageDep,
+    account_id: AccountId,
+    from_booking: FromBooking = None,
+    to_booking: ToBooking = None,
+) -> OBJSONResponse:
+    """Page through one consented account's transactions, newest first."""
+    return _transactions(bank, scope, account_id, page, from_booking, to_booking)
+
+
+@_get("/transactions", "GetTransactions", "OBReadTransaction6")
 def get_transactions(
     scope: TransactionsScope,
     bank: CoreBankDep,
@@ -252,101 +326,71 @@ def get_transactions(
     to_booking: ToBooking = None,
 ) -> OBJSONResponse:
     """Page through the transactions of every consented account, newest first."""
-    return _ok(
-        ais.transactions(
-            bank,
-            scope,
-            None,
-            page,
-            booked_from=ais.parse_filter_datetime(from_booking, "fromBookingDateTime"),
-            booked_to=ais.parse_filter_datetime(to_booking, "toBookingDateTime"),
-        )
-    )
+    return _transactions(bank, scope, None, page, from_booking, to_booking)
 
 
 # --- beneficiaries, standing orders, products, parties -----------------------------------
 
-
-@aisp.get(
-    "/accounts/{AccountId}/beneficiaries",
-    operation_id="GetAccountsAccountIdBeneficiaries",
-    responses=ob_responses("OBReadBeneficiary5"),
-    response_class=OBJSONResponse,
+_register(
+    Listing(
+        ConsentScope("ReadBeneficiariesBasic", "ReadBeneficiariesDetail"),
+        "OBReadBeneficiary5",
+        ais.beneficiaries,
+        one=Operation(
+            "/accounts/{AccountId}/beneficiaries",
+            "GetAccountsAccountIdBeneficiaries",
+            "get_account_beneficiaries",
+            "List the payees saved on one consented account.",
+        ),
+        every=Operation(
+            "/beneficiaries",
+            "GetBeneficiaries",
+            "get_beneficiaries",
+            "List the payees saved on every consented account.",
+        ),
+    )
 )
-def get_account_beneficiaries(
-    scope: BeneficiariesScope, bank: CoreBankDep, url: SelfUrl, account_id: AccountId
-) -> OBJSONResponse:
-    """List the payees saved on one consented account."""
-    return _ok(ais.beneficiaries(bank, scope, account_id, url))
-
-
-@aisp.get(
-    "/beneficiaries",
-    operation_id="GetBeneficiaries",
-    responses=ob_responses("OBReadBeneficiary5"),
-    response_class=OBJSONResponse,
+_register(
+    Listing(
+        ConsentScope("ReadStandingOrdersBasic", "ReadStandingOrdersDetail"),
+        "OBReadStandingOrder6",
+        ais.standing_orders,
+        one=Operation(
+            "/accounts/{AccountId}/standing-orders",
+            "GetAccountsAccountIdStandingOrders",
+            "get_account_standing_orders",
+            "List the standing orders of one consented account.",
+        ),
+        every=Operation(
+            "/standing-orders",
+            "GetStandingOrders",
+            "get_standing_orders",
+            "List the standing orders of every consented account.",
+        ),
+    )
 )
-def get_beneficiaries(scope: BeneficiariesScope, bank: CoreBankDep, url: SelfUrl) -> OBJSONResponse:
-    """List the payees saved on every consented account."""
-    return _ok(ais.beneficiaries(bank, scope, None, url))
-
-
-@aisp.get(
-    "/accounts/{AccountId}/standing-orders",
-    operation_id="GetAccountsAccountIdStandingOrders",
-    responses=ob_responses("OBReadStandingOrder6"),
-    response_class=OBJSONResponse,
+_register(
+    Listing(
+        ConsentScope("ReadProducts"),
+        "OBReadProduct2",
+        ais.products,
+        one=Operation(
+            "/accounts/{AccountId}/product",
+            "GetAccountsAccountIdProduct",
+            "get_account_product",
+            "Return the product behind one consented account.",
+        ),
+        every=Operation(
+            "/products",
+            "GetProducts",
+            "get_products",
+            "Return the products behind every consented account.",
+        ),
+    )
 )
-def get_account_standing_orders(
-    scope: StandingOrdersScope, bank: CoreBankDep, url: SelfUrl, account_id: AccountId
-) -> OBJSONResponse:
-    """List the standing orders of one consented account."""
-    return _ok(ais.standing_orders(bank, scope, account_id, url))
 
 
-@aisp.get(
-    "/standing-orders",
-    operation_id="GetStandingOrders",
-    responses=ob_responses("OBReadStandingOrder6"),
-    response_class=OBJSONResponse,
-)
-def get_standing_orders(
-    scope: StandingOrdersScope, bank: CoreBankDep, url: SelfUrl
-) -> OBJSONResponse:
-    """List the standing orders of every consented account."""
-    return _ok(ais.standing_orders(bank, scope, None, url))
-
-
-@aisp.get(
-    "/accounts/{AccountId}/product",
-    operation_id="GetAccountsAccountIdProduct",
-    responses=ob_responses("OBReadProduct2"),
-    response_class=OBJSONResponse,
-)
-def get_account_product(
-    scope: ProductsScope, bank: CoreBankDep, url: SelfUrl, account_id: AccountId
-) -> OBJSONResponse:
-    """Return the product behind one consented account."""
-    return _ok(ais.products(bank, scope, account_id, url))
-
-
-@aisp.get(
-    "/products",
-    operation_id="GetProducts",
-    responses=ob_responses("OBReadProduct2"),
-    response_class=OBJSONResponse,
-)
-def get_products(scope: ProductsScope, bank: CoreBankDep, url: SelfUrl) -> OBJSONResponse:
-    """Return the products behind every consented account."""
-    return _ok(ais.products(bank, scope, None, url))
-
-
-@aisp.get(
-    "/accounts/{AccountId}/party",
-    operation_id="GetAccountsAccountIdParty",
-    responses=ob_responses("OBReadParty2"),
-    response_class=OBJSONResponse,
-)
+@_get("/accounts/{AccountId}/party", "GetAccountsAccountIdParty", "OBReadParty2")
 def get_account_party(
     scope: PartyScope, bank: CoreBankDep, url: SelfUrl, base: BaseUrl, account_id: AccountId
 ) -> OBJSONResponse:
@@ -354,12 +398,7 @@ def get_account_party(
     return _ok(ais.account_party(bank, scope, account_id, url, base, many=False))
 
 
-@aisp.get(
-    "/accounts/{AccountId}/parties",
-    operation_id="GetAccountsAccountIdParties",
-    responses=ob_responses("OBReadParty3"),
-    response_class=OBJSONResponse,
-)
+@_get("/accounts/{AccountId}/parties", "GetAccountsAccountIdParties", "OBReadParty3")
 def get_account_parties(
     scope: PartyScope, bank: CoreBankDep, url: SelfUrl, base: BaseUrl, account_id: AccountId
 ) -> OBJSONResponse:
@@ -367,12 +406,7 @@ def get_account_parties(
     return _ok(ais.account_party(bank, scope, account_id, url, base, many=True))
 
 
-@aisp.get(
-    "/party",
-    operation_id="GetParty",
-    responses=ob_responses("OBReadParty2"),
-    response_class=OBJSONResponse,
-)
+@_get("/party", "GetParty", "OBReadParty2")
 def get_party(
     scope: PartyPSUScope, bank: CoreBankDep, url: SelfUrl, base: BaseUrl
 ) -> OBJSONResponse:
@@ -382,87 +416,80 @@ def get_party(
 
 # --- resources the sandbox ledger does not hold: valid, empty listings --------------------
 
-
-@aisp.get(
-    "/accounts/{AccountId}/direct-debits",
-    operation_id="GetAccountsAccountIdDirectDebits",
-    responses=ob_responses("OBReadDirectDebit2"),
-    response_class=OBJSONResponse,
+_register(
+    Listing(
+        ConsentScope("ReadDirectDebits"),
+        "OBReadDirectDebit2",
+        partial(ais.empty, key="DirectDebit"),
+        one=Operation(
+            "/accounts/{AccountId}/direct-debits",
+            "GetAccountsAccountIdDirectDebits",
+            "get_account_direct_debits",
+            "List the direct debits of one consented account (the sandbox has none).",
+        ),
+        every=Operation(
+            "/direct-debits",
+            "GetDirectDebits",
+            "get_direct_debits",
+            "List the direct debits of every consented account (the sandbox has none).",
+        ),
+    )
 )
-def get_account_direct_debits(
-    scope: DirectDebitsScope, bank: CoreBankDep, url: SelfUrl, account_id: AccountId
+_register(
+    Listing(
+        ConsentScope("ReadScheduledPaymentsBasic", "ReadScheduledPaymentsDetail"),
+        "OBReadScheduledPayment3",
+        partial(ais.empty, key="ScheduledPayment"),
+        one=Operation(
+            "/accounts/{AccountId}/scheduled-payments",
+            "GetAccountsAccountIdScheduledPayments",
+            "get_account_scheduled_payments",
+            "List the scheduled payments of one consented account (the sandbox has none).",
+        ),
+        every=Operation(
+            "/scheduled-payments",
+            "GetScheduledPayments",
+            "get_scheduled_payments",
+            "List the scheduled payments of every consented account (the sandbox has none).",
+        ),
+    )
+)
+_register(
+    Listing(
+        ConsentScope("ReadOffers"),
+        "OBReadOffer1",
+        partial(ais.empty, key="Offer"),
+        one=Operation(
+            "/accounts/{AccountId}/offers",
+            "GetAccountsAccountIdOffers",
+            "get_account_offers",
+            "List the offers on one consented account (the sandbox has none).",
+        ),
+        every=Operation(
+            "/offers",
+            "GetOffers",
+            "get_offers",
+            "List the offers on every consented account (the sandbox has none).",
+        ),
+    )
+)
+
+
+def _statements(
+    bank: CoreBank,
+    scope: Scope,
+    account_id: str | None,
+    url: str,
+    from_statement: str | None,
+    to_statement: str | None,
 ) -> OBJSONResponse:
-    """List the direct debits of one consented account (the sandbox has none)."""
-    return _ok(ais.empty(bank, scope, account_id, url, "DirectDebit"))
+    """Check the statement-date filters and return the (empty) statement listing."""
+    ais.parse_filter_datetime(from_statement, "fromStatementDateTime")
+    ais.parse_filter_datetime(to_statement, "toStatementDateTime")
+    return _ok(ais.empty(bank, scope, account_id, url, "Statement"))
 
 
-@aisp.get(
-    "/direct-debits",
-    operation_id="GetDirectDebits",
-    responses=ob_responses("OBReadDirectDebit2"),
-    response_class=OBJSONResponse,
-)
-def get_direct_debits(scope: DirectDebitsScope, bank: CoreBankDep, url: SelfUrl) -> OBJSONResponse:
-    """List the direct debits of every consented account (the sandbox has none)."""
-    return _ok(ais.empty(bank, scope, None, url, "DirectDebit"))
-
-
-@aisp.get(
-    "/accounts/{AccountId}/scheduled-payments",
-    operation_id="GetAccountsAccountIdScheduledPayments",
-    responses=ob_responses("OBReadScheduledPayment3"),
-    response_class=OBJSONResponse,
-)
-def get_account_scheduled_payments(
-    scope: ScheduledPaymentsScope, bank: CoreBankDep, url: SelfUrl, account_id: AccountId
-) -> OBJSONResponse:
-    """List the scheduled payments of one consented account (the sandbox has none)."""
-    return _ok(ais.empty(bank, scope, account_id, url, "ScheduledPayment"))
-
-
-@aisp.get(
-    "/scheduled-payments",
-    operation_id="GetScheduledPayments",
-    responses=ob_responses("OBReadScheduledPayment3"),
-    response_class=OBJSONResponse,
-)
-def get_scheduled_payments(
-    scope: ScheduledPaymentsScope, bank: CoreBankDep, url: SelfUrl
-) -> OBJSONResponse:
-    """List the scheduled payments of every consented account (the sandbox has none)."""
-    return _ok(ais.empty(bank, scope, None, url, "ScheduledPayment"))
-
-
-@aisp.get(
-    "/accounts/{AccountId}/offers",
-    operation_id="GetAccountsAccountIdOffers",
-    responses=ob_responses("OBReadOffer1"),
-    response_class=OBJSONResponse,
-)
-def get_account_offers(
-    scope: OffersScope, bank: CoreBankDep, url: SelfUrl, account_id: AccountId
-) -> OBJSONResponse:
-    """List the offers on one consented account (the sandbox has none)."""
-    return _ok(ais.empty(bank, scope, account_id, url, "Offer"))
-
-
-@aisp.get(
-    "/offers",
-    operation_id="GetOffers",
-    responses=ob_responses("OBReadOffer1"),
-    response_class=OBJSONResponse,
-)
-def get_offers(scope: OffersScope, bank: CoreBankDep, url: SelfUrl) -> OBJSONResponse:
-    """List the offers on every consented account (the sandbox has none)."""
-    return _ok(ais.empty(bank, scope, None, url, "Offer"))
-
-
-@aisp.get(
-    "/accounts/{AccountId}/statements",
-    operation_id="GetAccountsAccountIdStatements",
-    responses=ob_responses("OBReadStatement2"),
-    response_class=OBJSONResponse,
-)
+@_get("/accounts/{AccountId}/statements", "GetAccountsAccountIdStatements", "OBReadStatement2")
 def get_account_statements(
     scope: StatementsScope,
     bank: CoreBankDep,
@@ -472,17 +499,10 @@ def get_account_statements(
     to_statement: ToStatement = None,
 ) -> OBJSONResponse:
     """List the statements of one consented account (the sandbox issues none)."""
-    ais.parse_filter_datetime(from_statement, "fromStatementDateTime")
-    ais.parse_filter_datetime(to_statement, "toStatementDateTime")
-    return _ok(ais.empty(bank, scope, account_id, url, "Statement"))
+    return _statements(bank, scope, account_id, url, from_statement, to_statement)
 
 
-@aisp.get(
-    "/statements",
-    operation_id="GetStatements",
-    responses=ob_responses("OBReadStatement2"),
-    response_class=OBJSONResponse,
-)
+@_get("/statements", "GetStatements", "OBReadStatement2")
 def get_statements(
     scope: StatementsScope,
     bank: CoreBankDep,
@@ -491,51 +511,53 @@ def get_statements(
     to_statement: ToStatement = None,
 ) -> OBJSONResponse:
     """List the statements of every consented account (the sandbox issues none)."""
-    ais.parse_filter_datetime(from_statement, "fromStatementDateTime")
-    ais.parse_filter_datetime(to_statement, "toStatementDateTime")
-    return _ok(ais.empty(bank, scope, None, url, "Statement"))
+    return _statements(bank, scope, None, url, from_statement, to_statement)
 
 
-@aisp.get(
-    "/accounts/{AccountId}/statements/{StatementId}",
-    operation_id="GetAccountsAccountIdStatementsStatementId",
-    responses=ob_responses("OBReadStatement2"),
-    response_class=OBJSONResponse,
+def _no_statement(operation: Operation, schema: str) -> None:
+    """Add a route under a statement id: always 400 U004, as the sandbox issues none."""
+
+    def read(
+        scope: StatementsScope, bank: CoreBankDep, account_id: AccountId, statement_id: StatementId
+    ) -> OBJSONResponse:
+        ais.no_statement(bank, scope, account_id)
+
+    _get(
+        operation.path,
+        operation.operation_id,
+        schema,
+        name=operation.name,
+        description=operation.description,
+    )(read)
+
+
+_no_statement(
+    Operation(
+        "/accounts/{AccountId}/statements/{StatementId}",
+        "GetAccountsAccountIdStatementsStatementId",
+        "get_account_statement",
+        "Return one statement: always 400 U004, as the sandbox issues none.",
+    ),
+    "OBReadStatement2",
 )
-def get_account_statement(
-    scope: StatementsScope, bank: CoreBankDep, account_id: AccountId, statement_id: StatementId
-) -> OBJSONResponse:
-    """Return one statement: always 400 U004, as the sandbox issues none."""
-    ais.no_statement(bank, scope, account_id)
-
-
-@aisp.get(
-    "/accounts/{AccountId}/statements/{StatementId}/file",
-    operation_id="GetAccountsAccountIdStatementsStatementIdFile",
-    responses=ob_responses("File"),
-    response_class=OBJSONResponse,
+_no_statement(
+    Operation(
+        "/accounts/{AccountId}/statements/{StatementId}/file",
+        "GetAccountsAccountIdStatementsStatementIdFile",
+        "get_account_statement_file",
+        "Return a statement file: always 400 U004, as the sandbox issues none.",
+    ),
+    "File",
 )
-def get_account_statement_file(
-    scope: StatementsScope, bank: CoreBankDep, account_id: AccountId, statement_id: StatementId
-) -> OBJSONResponse:
-    """Return a statement file: always 400 U004, as the sandbox issues none."""
-    ais.no_statement(bank, scope, account_id)
-
-
-@aisp.get(
-    "/accounts/{AccountId}/statements/{StatementId}/transactions",
-    operation_id="GetAccountsAccountIdStatementsStatementIdTransactions",
-    responses=ob_responses("OBReadTransaction6"),
-    response_class=OBJSONResponse,
+_no_statement(
+    Operation(
+        "/accounts/{AccountId}/statements/{StatementId}/transactions",
+        "GetAccountsAccountIdStatementsStatementIdTransactions",
+        "get_account_statement_transactions",
+        "Return a statement's transactions: always 400 U004, as the sandbox issues none.",
+    ),
+    "OBReadTransaction6",
 )
-def get_account_statement_transactions(
-    scope: StatementsScope,
-    bank: CoreBankDep,
-    account_id: AccountId,
-    statement_id: StatementId,
-) -> OBJSONResponse:
-    """Return a statement's transactions: always 400 U004, as the sandbox issues none."""
-    ais.no_statement(bank, scope, account_id)
 
 
 # --- public product catalogue (no authentication) ----------------------------------------
