@@ -27,6 +27,8 @@ from wendu.errors import bad_request, forbidden
 from wendu.helpdesk.models import Conversation, Message
 from wendu.identity.deps import bearer_token
 from wendu.identity.tokens import AccessContext, verify_access_token
+from wendu.ratelimit import RateLimiter
+from wendu.web import record_rate_limit
 
 router = APIRouter(tags=["Chat"])
 STATIC = {"widget.js": "text/javascript", "widget.css": "text/css"}
@@ -62,6 +64,11 @@ async def get_caller(request: Request, token: Annotated[str, Depends(bearer_toke
         actor_type="partner",
         actor_id=access.client_id,
     )
+    limiter: RateLimiter | None = getattr(request.app.state, "rate_limiter", None)
+    if limiter is not None:
+        record_rate_limit(
+            request.scope, limiter.hit_partner(access.partner_id, access.rate_limit_per_minute)
+        )
     return Caller(access, token)
 
 

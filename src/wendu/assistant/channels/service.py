@@ -7,7 +7,6 @@ through the API with the caller's token, (3) store the replies, ticket, hand-off
 
 from __future__ import annotations
 
-import importlib
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,13 +16,17 @@ from starlette.concurrency import run_in_threadpool
 
 from wendu.assistant.dialogue.engine import Effects, Turn, Understanding, new_state
 from wendu.assistant.dialogue.models import ChatSession
+from wendu.assistant.dialogue.texts import say
 from wendu.assistant.flows.api import BankApi
 from wendu.assistant.flows.tasks import MERCHANTS
+from wendu.assistant.knowledge import answer as knowledge_answer
 from wendu.assistant.sentiment import analyse
 from wendu.db import Database, utcnow
 from wendu.errors import unknown_resource
 from wendu.helpdesk import conversations
 from wendu.helpdesk.models import Conversation
+from wendu.helpdesk.routing import route
+from wendu.helpdesk.tickets import create_ticket
 from wendu.identity.tokens import AccessContext
 from wendu.kit.ids import new_id
 
@@ -123,15 +126,8 @@ def _receive(
 
 
 def _knowledge(db: Database, text: str, language: str) -> dict[str, Any] | None:
-    try:
-        module = importlib.import_module("wendu.assistant.knowledge")
-    except ImportError:  # the knowledge base is optional in a trimmed install
-        return None
-    answer = getattr(module, "answer", None)
-    if answer is None:
-        return None
-    with db.session() as session:
-        found = answer(session, text, language)
+    with db.session(write=False) as session:
+        found = knowledge_answer(session, text, language)
     if found is None:
         return None
     return {"slug": found.slug, "title": found.title, "quote": found.quote, "url": found.url}
@@ -160,8 +156,6 @@ def _store(
     fx: Effects,
     understanding: Understanding,
 ) -> tuple[list[dict[str, Any]], str]:
-    from wendu.helpdesk.tickets import create_ticket
-
     with db.session() as session:
         chat = get_session(session, chat_id, access)
         conversation = conversations.get_conversation(session, chat.conversation_id)
@@ -178,8 +172,6 @@ def _store(
             state.setdefault("tickets", []).append(ticket.reference)
             state["slots"]["ticket"] = ticket.reference
             key = "complaint_created" if fx.ticket.kind == "complaint" else "ticket_created"
-            from wendu.assistant.dialogue.texts import say
-
             replies.append(say(key, understanding.language, reference=ticket.reference))
         if fx.handoff and not fx.summary:
             fx.summary = understanding.text[:150]
@@ -193,7 +185,7 @@ def _store(
             conversations.hand_off(
                 session, conversation, reason=fx.handoff, context=_context(state, fx, understanding)
             )
-            _route(session, conversation)
+            _offer(session, conversation)
             state["handed_off"] = True
         chat.state = state
         chat.language = understanding.language
@@ -203,12 +195,8 @@ def _store(
         return out, conversation.status
 
 
-def _route(session: Session, conversation: Conversation) -> None:
-    """Offer the conversation to an agent now if one is free (best effort)."""
-    try:
-        from wendu.helpdesk.routing import route
-    except ImportError:
-        return
+def _offer(session: Session, conversation: Conversation) -> None:
+    """Offer the conversation to an agent now if one is free."""
     route(session, conversation)
 
 
@@ -234,8 +222,6 @@ async def post_message(
     if state.get("handed_off"):
         # The agent handed the chat back: the assistant resumes with a fresh task state.
         state.update(handed_off=False, flow=None, pending=None, fallbacks=0, sentiments=[])
-        from wendu.assistant.dialogue.texts import say
-
         fx_prefix.append(say("resumed", understanding.language))
 
     async def knowledge(question: str, language: str) -> dict[str, Any] | None:
