@@ -364,7 +364,7 @@ async def drive(
         ]
         await asyncio.wait(customers, timeout=max(0.0, deadline - time.perf_counter()) + 5)
         elapsed = time.perf_counter() - started
-        bounded = stats.chats_done < chats
+        bounded = elapsed >= duration
         for task in customers + agents:
             task.cancel()
         await asyncio.gather(*customers, *agents, return_exceptions=True)
@@ -416,6 +416,7 @@ def main() -> None:
         "elapsed_seconds": round(elapsed, 1),
         "time_bound_hit": bounded,
         "chats_completed": stats.chats_done,
+        "chats_abandoned": args.chats - stats.chats_done,
         "requests": stats.requests,
         "requests_per_second": round(stats.requests / elapsed, 1) if elapsed else None,
         "message_post_latency": {

@@ -3,6 +3,12 @@
 Staff routes: ``/helpdesk/v1/...`` behind :data:`CurrentStaff` (agents limited to their
 teams' queues, auditors read-only). Customer routes: ``/helpdesk/v1/channel/...`` with a
 signed conversation token, and ``/helpdesk/v1/surveys/{token}``.
+
+Each handler opens and ends its own transaction on the worker thread it runs on (not the
+request-scoped ``SessionDep``, whose commit hops to another thread): under hundreds of
+concurrent chats on SQLite, writers queued on the write lock would otherwise hold every
+worker thread while the lock holder waits for one to commit, and read sessions would hold
+pooled connections while waiting for a thread to close them.
 """
 
 from __future__ import annotations
@@ -18,7 +24,7 @@ from sqlalchemy.orm import Session
 
 from wendu.audit import record
 from wendu.db import utcnow
-from wendu.deps import DatabaseDep, SessionDep, SettingsDep
+from wendu.deps import DatabaseDep, SettingsDep
 from wendu.errors import bad_request, conflict, forbidden, unauthorized, unknown_resource
 from wendu.helpdesk import canned as canned_service
 from wendu.helpdesk import conversations as conv_service
@@ -154,12 +160,13 @@ def me(staff: CurrentStaff) -> StaffOut:
 
 
 @router.get("/teams", operation_id="helpdesk_list_teams")
-def list_teams(staff: CurrentStaff, session: SessionDep) -> list[TeamOut]:
+def list_teams(staff: CurrentStaff, db: DatabaseDep) -> list[TeamOut]:
     """List the teams (agents: their own)."""
-    query = select(Team).order_by(Team.id)
-    if not staff.sees_all:
-        query = query.where(Team.id.in_(staff.team_ids))
-    return [TeamOut.model_validate(t) for t in session.execute(query).scalars()]
+    with db.session(write=False) as session:
+        query = select(Team).order_by(Team.id)
+        if not staff.sees_all:
+            query = query.where(Team.id.in_(staff.team_ids))
+        return [TeamOut.model_validate(t) for t in session.execute(query).scalars()]
 
 
 @router.post("/teams", status_code=201, operation_id="helpdesk_create_team")
@@ -199,25 +206,26 @@ def add_member(team_id: str, body: MemberIn, staff: ManagerStaff, db: DatabaseDe
 
 
 @router.get("/agents", operation_id="helpdesk_list_agents")
-def list_agents(staff: CurrentStaff, session: SessionDep) -> list[AgentOut]:
+def list_agents(staff: CurrentStaff, db: DatabaseDep) -> list[AgentOut]:
     """List agents with presence and open load (agents: their teams' colleagues)."""
-    query = select(AgentState).order_by(AgentState.staff_id)
-    if not staff.sees_all:
-        members = select(TeamMember.staff_id).where(TeamMember.team_id.in_(staff.team_ids))
-        query = query.where(AgentState.staff_id.in_(members))
-    loads = dict(
-        session.execute(
-            select(Conversation.assignee_id, func.count())
-            .where(Conversation.status == "assigned")
-            .group_by(Conversation.assignee_id)
-        ).all()
-    )
-    out = []
-    for agent in session.execute(query).scalars():
-        item = AgentOut.model_validate(agent)
-        item.load = int(loads.get(agent.staff_id, 0))
-        out.append(item)
-    return out
+    with db.session(write=False) as session:
+        query = select(AgentState).order_by(AgentState.staff_id)
+        if not staff.sees_all:
+            members = select(TeamMember.staff_id).where(TeamMember.team_id.in_(staff.team_ids))
+            query = query.where(AgentState.staff_id.in_(members))
+        loads = dict(
+            session.execute(
+                select(Conversation.assignee_id, func.count())
+                .where(Conversation.status == "assigned")
+                .group_by(Conversation.assignee_id)
+            ).all()
+        )
+        out = []
+        for agent in session.execute(query).scalars():
+            item = AgentOut.model_validate(agent)
+            item.load = int(loads.get(agent.staff_id, 0))
+            out.append(item)
+        return out
 
 
 @router.put("/agents/me/presence", operation_id="helpdesk_set_presence")
@@ -278,7 +286,7 @@ def create_conversation(
 @router.get("/conversations", operation_id="helpdesk_inbox")
 def inbox(
     staff: CurrentStaff,
-    session: SessionDep,
+    db: DatabaseDep,
     view: Annotated[str, Query(pattern="^(queued|assigned|mine|open|all)$")] = "open",
     channel: str | None = None,
     team_id: str | None = None,
@@ -286,27 +294,30 @@ def inbox(
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> list[ConversationOut]:
     """List the inbox: queued, assigned, mine, open (queued+assigned) or all."""
-    query = select(Conversation)
-    if view == "queued":
-        query = query.where(Conversation.status == "queued")
-    elif view == "assigned":
-        query = query.where(Conversation.status == "assigned")
-    elif view == "mine":
-        query = query.where(Conversation.assignee_id == staff.id, Conversation.status == "assigned")
-    elif view == "open":
-        query = query.where(Conversation.status.in_(("queued", "assigned")))
-    if not staff.sees_all:
-        query = query.where(
-            (Conversation.team_id.in_(staff.team_ids)) | (Conversation.assignee_id == staff.id)
-        )
-    if channel:
-        query = query.where(Conversation.channel == channel)
-    if team_id:
-        query = query.where(Conversation.team_id == team_id)
-    if customer_id:
-        query = query.where(Conversation.customer_id == customer_id)
-    query = query.order_by(Conversation.updated_at.desc(), Conversation.id).limit(limit)
-    return [ConversationOut.model_validate(c) for c in session.execute(query).scalars()]
+    with db.session(write=False) as session:
+        query = select(Conversation)
+        if view == "queued":
+            query = query.where(Conversation.status == "queued")
+        elif view == "assigned":
+            query = query.where(Conversation.status == "assigned")
+        elif view == "mine":
+            query = query.where(
+                Conversation.assignee_id == staff.id, Conversation.status == "assigned"
+            )
+        elif view == "open":
+            query = query.where(Conversation.status.in_(("queued", "assigned")))
+        if not staff.sees_all:
+            query = query.where(
+                (Conversation.team_id.in_(staff.team_ids)) | (Conversation.assignee_id == staff.id)
+            )
+        if channel:
+            query = query.where(Conversation.channel == channel)
+        if team_id:
+            query = query.where(Conversation.team_id == team_id)
+        if customer_id:
+            query = query.where(Conversation.customer_id == customer_id)
+        query = query.order_by(Conversation.updated_at.desc(), Conversation.id).limit(limit)
+        return [ConversationOut.model_validate(c) for c in session.execute(query).scalars()]
 
 
 def _customer_out(request: Request, session: Session, conversation: Conversation) -> CustomerOut:
@@ -327,25 +338,28 @@ def _customer_out(request: Request, session: Session, conversation: Conversation
 
 @router.get("/conversations/{conversation_id}", operation_id="helpdesk_get_conversation")
 def get_conversation(
-    conversation_id: str, request: Request, staff: CurrentStaff, session: SessionDep
+    conversation_id: str, request: Request, staff: CurrentStaff, db: DatabaseDep
 ) -> ConversationDetail:
     """Return a conversation with its transcript (private notes included) and customer timeline."""
-    conversation = visible_conversation(session, staff, conversation_id)
-    messages = conv_service.transcript(session, conversation.id, include_private=True)
-    ticket_ids = list(
-        session.execute(
-            select(TicketConversation.ticket_id).where(
-                TicketConversation.conversation_id == conversation.id
-            )
-        ).scalars()
-    )
-    customer = _customer_out(request, session, conversation) if conversation.customer_id else None
-    return ConversationDetail(
-        conversation=ConversationOut.model_validate(conversation),
-        messages=[MessageOut.model_validate(m) for m in messages],
-        ticket_ids=ticket_ids,
-        customer=customer,
-    )
+    with db.session(write=False) as session:
+        conversation = visible_conversation(session, staff, conversation_id)
+        messages = conv_service.transcript(session, conversation.id, include_private=True)
+        ticket_ids = list(
+            session.execute(
+                select(TicketConversation.ticket_id).where(
+                    TicketConversation.conversation_id == conversation.id
+                )
+            ).scalars()
+        )
+        customer = (
+            _customer_out(request, session, conversation) if conversation.customer_id else None
+        )
+        return ConversationDetail(
+            conversation=ConversationOut.model_validate(conversation),
+            messages=[MessageOut.model_validate(m) for m in messages],
+            ticket_ids=ticket_ids,
+            customer=customer,
+        )
 
 
 def _variables(
@@ -526,40 +540,42 @@ def resolve(
     "/conversations/{conversation_id}/suggestions", operation_id="helpdesk_suggested_answers"
 )
 def suggestions(
-    conversation_id: str, request: Request, staff: CurrentStaff, session: SessionDep
+    conversation_id: str, request: Request, staff: CurrentStaff, db: DatabaseDep
 ) -> list[SuggestedAnswerOut]:
     """Suggest replies to the customer's last message (knowledge base, then canned)."""
-    conversation = visible_conversation(session, staff, conversation_id)
-    found = canned_service.suggest_answers(
-        session,
-        conversation,
-        team_ids=None if staff.sees_all else staff.team_ids,
-        variables=_variables(session, request, conversation, staff),
-    )
-    return [SuggestedAnswerOut(**asdict(a)) for a in found]
+    with db.session(write=False) as session:
+        conversation = visible_conversation(session, staff, conversation_id)
+        found = canned_service.suggest_answers(
+            session,
+            conversation,
+            team_ids=None if staff.sees_all else staff.team_ids,
+            variables=_variables(session, request, conversation, staff),
+        )
+        return [SuggestedAnswerOut(**asdict(a)) for a in found]
 
 
 @router.get("/customers/{customer_id}", operation_id="helpdesk_customer_360")
 def customer(
-    customer_id: str, request: Request, staff: CurrentStaff, session: SessionDep
+    customer_id: str, request: Request, staff: CurrentStaff, db: DatabaseDep
 ) -> CustomerOut:
     """Return the customer's timeline (agents: only customers with a chat in their queues)."""
-    latest = session.execute(
-        select(Conversation)
-        .where(Conversation.customer_id == customer_id)
-        .order_by(Conversation.created_at.desc())
-    ).scalars()
-    visible = next((c for c in latest if staff.can_see_conversation(c)), None)
-    if visible is None:
-        raise unknown_resource("customer")
-    view = customer_view(session, _core_bank(request, session), customer_id)
-    return CustomerOut(
-        customer_id=view.customer_id,
-        name=view.name,
-        sentiment=view.sentiment,
-        consents=view.consents,
-        timeline=[TimelineItemOut(**asdict(i)) for i in view.timeline],
-    )
+    with db.session(write=False) as session:
+        latest = session.execute(
+            select(Conversation)
+            .where(Conversation.customer_id == customer_id)
+            .order_by(Conversation.created_at.desc())
+        ).scalars()
+        visible = next((c for c in latest if staff.can_see_conversation(c)), None)
+        if visible is None:
+            raise unknown_resource("customer")
+        view = customer_view(session, _core_bank(request, session), customer_id)
+        return CustomerOut(
+            customer_id=view.customer_id,
+            name=view.name,
+            sentiment=view.sentiment,
+            consents=view.consents,
+            timeline=[TimelineItemOut(**asdict(i)) for i in view.timeline],
+        )
 
 
 # Canned responses -------------------------------------------------------------------------
@@ -567,13 +583,14 @@ def customer(
 
 @router.get("/canned", operation_id="helpdesk_list_canned")
 def list_canned(
-    staff: CurrentStaff, session: SessionDep, language: str | None = None
+    staff: CurrentStaff, db: DatabaseDep, language: str | None = None
 ) -> list[CannedOut]:
     """List canned responses (agents: shared ones and their teams')."""
-    rows = canned_service.list_canned(
-        session, team_ids=None if staff.sees_all else staff.team_ids, language=language
-    )
-    return [CannedOut.model_validate(c) for c in rows]
+    with db.session(write=False) as session:
+        rows = canned_service.list_canned(
+            session, team_ids=None if staff.sees_all else staff.team_ids, language=language
+        )
+        return [CannedOut.model_validate(c) for c in rows]
 
 
 @router.post("/canned", status_code=201, operation_id="helpdesk_create_canned")
@@ -602,13 +619,14 @@ def render_canned(
     conversation_id: str,
     request: Request,
     staff: CurrentStaff,
-    session: SessionDep,
+    db: DatabaseDep,
 ) -> RenderedOut:
     """Render a canned response for a conversation (fills the variables)."""
-    canned = _visible_canned(session, staff, canned_id)
-    conversation = visible_conversation(session, staff, conversation_id)
-    variables = _variables(session, request, conversation, staff)
-    return RenderedOut(body=canned_service.render(canned.body, variables))
+    with db.session(write=False) as session:
+        canned = _visible_canned(session, staff, canned_id)
+        conversation = visible_conversation(session, staff, conversation_id)
+        variables = _variables(session, request, conversation, staff)
+        return RenderedOut(body=canned_service.render(canned.body, variables))
 
 
 # Tickets ---------------------------------------------------------------------------------
@@ -682,7 +700,7 @@ def create_ticket(body: TicketIn, staff: CurrentStaff, db: DatabaseDep) -> Ticke
 @router.get("/tickets", operation_id="helpdesk_list_tickets")
 def list_tickets(
     staff: CurrentStaff,
-    session: SessionDep,
+    db: DatabaseDep,
     status: str | None = None,
     kind: str | None = None,
     category: str | None = None,
@@ -690,25 +708,29 @@ def list_tickets(
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> list[TicketOut]:
     """List tickets (agents: their teams' and their own)."""
-    query = select(Ticket)
-    if not staff.sees_all:
-        query = query.where((Ticket.team_id.in_(staff.team_ids)) | (Ticket.assignee_id == staff.id))
-    if status:
-        query = query.where(Ticket.status == status)
-    if kind:
-        query = query.where(Ticket.kind == kind)
-    if category:
-        query = query.where(Ticket.category == category)
-    if customer_id:
-        query = query.where(Ticket.customer_id == customer_id)
-    query = query.order_by(Ticket.created_at.desc(), Ticket.id).limit(limit)
-    return [TicketOut.model_validate(t) for t in session.execute(query).scalars()]
+    with db.session(write=False) as session:
+        query = select(Ticket)
+        if not staff.sees_all:
+            query = query.where(
+                (Ticket.team_id.in_(staff.team_ids)) | (Ticket.assignee_id == staff.id)
+            )
+        if status:
+            query = query.where(Ticket.status == status)
+        if kind:
+            query = query.where(Ticket.kind == kind)
+        if category:
+            query = query.where(Ticket.category == category)
+        if customer_id:
+            query = query.where(Ticket.customer_id == customer_id)
+        query = query.order_by(Ticket.created_at.desc(), Ticket.id).limit(limit)
+        return [TicketOut.model_validate(t) for t in session.execute(query).scalars()]
 
 
 @router.get("/tickets/{ticket_id}", operation_id="helpdesk_get_ticket")
-def get_ticket(ticket_id: str, staff: CurrentStaff, session: SessionDep) -> TicketDetail:
+def get_ticket(ticket_id: str, staff: CurrentStaff, db: DatabaseDep) -> TicketDetail:
     """Return a ticket with its history, SLA clocks and links."""
-    return _ticket_detail(session, visible_ticket(session, staff, ticket_id))
+    with db.session(write=False) as session:
+        return _ticket_detail(session, visible_ticket(session, staff, ticket_id))
 
 
 @router.patch("/tickets/{ticket_id}", operation_id="helpdesk_update_ticket")
@@ -794,21 +816,22 @@ def ticket_link(ticket_id: str, body: LinkIn, staff: CurrentStaff, db: DatabaseD
 
 @router.get("/incidents", operation_id="helpdesk_list_incidents")
 def list_incidents(
-    staff: CurrentStaff, session: SessionDep, status: str | None = None
+    staff: CurrentStaff, db: DatabaseDep, status: str | None = None
 ) -> list[IncidentOut]:
     """List incidents (complaint or contact spikes) with their linked tickets."""
-    query = select(Incident).order_by(Incident.opened_at.desc()).limit(100)
-    if status:
-        query = query.where(Incident.status == status)
-    out = []
-    for incident in session.execute(query).scalars():
-        item = IncidentOut.model_validate(incident)
-        ids = select(Ticket.id).where(Ticket.incident_id == incident.id)
-        if not staff.sees_all:
-            ids = ids.where(Ticket.team_id.in_(staff.team_ids))
-        item.ticket_ids = list(session.execute(ids.order_by(Ticket.created_at)).scalars())
-        out.append(item)
-    return out
+    with db.session(write=False) as session:
+        query = select(Incident).order_by(Incident.opened_at.desc()).limit(100)
+        if status:
+            query = query.where(Incident.status == status)
+        out = []
+        for incident in session.execute(query).scalars():
+            item = IncidentOut.model_validate(incident)
+            ids = select(Ticket.id).where(Ticket.incident_id == incident.id)
+            if not staff.sees_all:
+                ids = ids.where(Ticket.team_id.in_(staff.team_ids))
+            item.ticket_ids = list(session.execute(ids.order_by(Ticket.created_at)).scalars())
+            out.append(item)
+        return out
 
 
 # Reports ----------------------------------------------------------------------------------
@@ -839,21 +862,22 @@ def _dimension(by: str | None) -> str | None:
 @router.get("/reports/summary", operation_id="helpdesk_report_summary")
 def report_summary(
     staff: CurrentStaff,
-    session: SessionDep,
+    db: DatabaseDep,
     by: str | None = None,
     start: dt.datetime | None = None,
     end: dt.datetime | None = None,
 ) -> list[dict[str, Any]]:
     """Volume, response and resolution times, % within SLA, containment, CSAT, NPS by group."""
-    _report_staff(staff)
-    rows = reports.conversation_rows(session, *_window(start, end))
-    return [asdict(s) for s in reports.summarize(rows, _dimension(by))]
+    with db.session(write=False) as session:
+        _report_staff(staff)
+        rows = reports.conversation_rows(session, *_window(start, end))
+        return [asdict(s) for s in reports.summarize(rows, _dimension(by))]
 
 
 @router.get("/reports/drill-down", operation_id="helpdesk_report_drill_down")
 def report_drill_down(
     staff: CurrentStaff,
-    session: SessionDep,
+    db: DatabaseDep,
     metric: str = "conversations",
     by: str | None = None,
     key: str | None = None,
@@ -861,60 +885,65 @@ def report_drill_down(
     end: dt.datetime | None = None,
 ) -> list[str]:
     """Return the conversation ids behind one number."""
-    _report_staff(staff)
-    if metric not in reports.METRICS:
-        raise bad_request(f"metric must be one of {', '.join(reports.METRICS)}", path="metric")
-    rows = reports.conversation_rows(session, *_window(start, end))
-    return reports.drill_down(rows, by=_dimension(by), key=key, metric=metric)
+    with db.session(write=False) as session:
+        _report_staff(staff)
+        if metric not in reports.METRICS:
+            raise bad_request(f"metric must be one of {', '.join(reports.METRICS)}", path="metric")
+        rows = reports.conversation_rows(session, *_window(start, end))
+        return reports.drill_down(rows, by=_dimension(by), key=key, metric=metric)
 
 
 @router.get("/reports/conversations.csv", operation_id="helpdesk_report_csv")
 def report_csv(
     staff: CurrentStaff,
-    session: SessionDep,
+    db: DatabaseDep,
     start: dt.datetime | None = None,
     end: dt.datetime | None = None,
 ) -> Response:
     """Export one CSV row per conversation."""
-    _report_staff(staff)
-    rows = reports.conversation_rows(session, *_window(start, end))
-    return Response(
-        reports.to_csv(rows),
-        media_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": 'attachment; filename="conversations.csv"'},
-    )
+    with db.session(write=False) as session:
+        _report_staff(staff)
+        rows = reports.conversation_rows(session, *_window(start, end))
+        return Response(
+            reports.to_csv(rows),
+            media_type="text/csv; charset=utf-8",
+            headers={"Content-Disposition": 'attachment; filename="conversations.csv"'},
+        )
 
 
 @router.get("/reports/backlog", operation_id="helpdesk_report_backlog")
-def report_backlog(staff: CurrentStaff, session: SessionDep) -> dict[str, Any]:
+def report_backlog(staff: CurrentStaff, db: DatabaseDep) -> dict[str, Any]:
     """Return the open conversations and tickets now."""
-    _report_staff(staff)
-    return asdict(reports.backlog(session, utcnow()))
+    with db.session(write=False) as session:
+        _report_staff(staff)
+        return asdict(reports.backlog(session, utcnow()))
 
 
 @router.get("/reports/tickets", operation_id="helpdesk_report_tickets")
 def report_tickets(
     staff: CurrentStaff,
-    session: SessionDep,
+    db: DatabaseDep,
     by: Annotated[str, Query(pattern="^(agent|team|category)$")] = "category",
     start: dt.datetime | None = None,
     end: dt.datetime | None = None,
 ) -> list[dict[str, Any]]:
     """Return tickets' SLA attainment per agent, team or category."""
-    _report_staff(staff)
-    return [asdict(s) for s in reports.ticket_stats(session, *_window(start, end), by=by)]
+    with db.session(write=False) as session:
+        _report_staff(staff)
+        return [asdict(s) for s in reports.ticket_stats(session, *_window(start, end), by=by)]
 
 
 @router.get("/reports/first-experience", operation_id="helpdesk_report_first_experience")
 def report_first_experience(
     staff: CurrentStaff,
-    session: SessionDep,
+    db: DatabaseDep,
     joined_within_days: Annotated[int, Query(ge=1, le=365)] = 90,
 ) -> list[dict[str, Any]]:
     """Return recent customers' first 30 days: contacts, first failure, first complaint."""
-    _report_staff(staff)
-    found = reports.first_experience(session, utcnow(), joined_within_days=joined_within_days)
-    return [asdict(f) for f in found]
+    with db.session(write=False) as session:
+        _report_staff(staff)
+        found = reports.first_experience(session, utcnow(), joined_within_days=joined_within_days)
+        return [asdict(f) for f in found]
 
 
 # Customer channel (web widget, app) -----------------------------------------------------------
@@ -1005,32 +1034,34 @@ def channel_ask_human(
 )
 def channel_messages(
     conversation_id: str,
-    session: SessionDep,
+    db: DatabaseDep,
     settings: SettingsDep,
     token: ConversationToken = None,
     after: Annotated[int, Query(ge=0)] = 0,
 ) -> ChannelMessagesOut:
     """Return the public messages after ``after`` (private notes never leave the desk)."""
-    conversation = _channel_conversation(session, settings, conversation_id, token)
-    messages = [m for m in conv_service.transcript(session, conversation.id) if m.id > after]
-    return ChannelMessagesOut(
-        status=conversation.status, messages=[MessageOut.model_validate(m) for m in messages]
-    )
+    with db.session(write=False) as session:
+        conversation = _channel_conversation(session, settings, conversation_id, token)
+        messages = [m for m in conv_service.transcript(session, conversation.id) if m.id > after]
+        return ChannelMessagesOut(
+            status=conversation.status, messages=[MessageOut.model_validate(m) for m in messages]
+        )
 
 
 # Surveys ---------------------------------------------------------------------------------
 
 
 @router.get("/surveys/{token}", operation_id="helpdesk_get_survey")
-def get_survey(token: str, session: SessionDep, settings: SettingsDep) -> SurveyOut:
+def get_survey(token: str, db: DatabaseDep, settings: SettingsDep) -> SurveyOut:
     """Return a survey's questions and scale for the customer."""
-    survey = surveys.survey_from_token(session, settings, token)
-    return SurveyOut(
-        kind=survey.kind,
-        scale=survey.scale,
-        questions=survey.questions,
-        answered=survey.answered_at is not None,
-    )
+    with db.session(write=False) as session:
+        survey = surveys.survey_from_token(session, settings, token)
+        return SurveyOut(
+            kind=survey.kind,
+            scale=survey.scale,
+            questions=survey.questions,
+            answered=survey.answered_at is not None,
+        )
 
 
 @router.post("/surveys/{token}", operation_id="helpdesk_answer_survey")
