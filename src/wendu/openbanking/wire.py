@@ -88,6 +88,11 @@ def iso(value: datetime) -> str:
     return value.isoformat()
 
 
+def resource(data: dict[str, Any], self_url: str, **extra: Any) -> dict[str, Any]:
+    """Wrap one resource's ``data`` in the OB ``{Data, …extra, Links, Meta}`` envelope."""
+    return {"Data": data, **extra, "Links": {"Self": self_url}, "Meta": {}}
+
+
 def iso_date(value: date) -> str:
     """Render a calendar date as the start of that day in UTC."""
     return f"{value.isoformat()}T00:00:00+00:00"

@@ -4,21 +4,21 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Path, Request, Response
+from fastapi import APIRouter, Depends, Path, Response
 
 from wendu.db import utcnow
-from wendu.deps import DatabaseDep, SessionDep, SettingsDep
+from wendu.deps import SessionDep
 from wendu.identity.deps import ClientAccess
 from wendu.identity.models import Consent
 from wendu.kit.ids import new_id
 from wendu.openbanking.cbpii import service
 from wendu.openbanking.cbpii.schemas import ConfirmationRequest, ConsentRequest
 from wendu.openbanking.deps import require_json_accept, require_json_body
-from wendu.openbanking.pisp.router import RawBody, Token, write_session
+from wendu.openbanking.http import RawBody, WriteDep, base_url
 from wendu.openbanking.pisp.schemas import parse_body
 from wendu.openbanking.pisp.service import require_scope
 from wendu.openbanking.schemas import OBJSONResponse
-from wendu.openbanking.wire import iso
+from wendu.openbanking.wire import iso, resource
 
 PREFIX = "/open-banking/v4.0/cbpii"
 TAG = "Confirmation of Funds (UK OB v4.0)"
@@ -27,13 +27,7 @@ SCOPE = "fundsconfirmations"
 router = APIRouter(prefix=PREFIX, tags=[TAG], dependencies=[Depends(require_json_accept)])
 
 ConsentId = Annotated[str, Path(alias="ConsentId", min_length=1, max_length=128)]
-
-
-def _base(settings: SettingsDep) -> str:
-    return settings.public_url.rstrip("/") + PREFIX
-
-
-BaseUrl = Annotated[str, Depends(_base)]
+BaseUrl = Annotated[str, Depends(base_url(PREFIX))]
 
 
 def _consent_body(consent: Consent, url: str) -> dict[str, Any]:
@@ -47,7 +41,7 @@ def _consent_body(consent: Consent, url: str) -> dict[str, Any]:
     }
     if consent.expires_at is not None:
         data["ExpirationDateTime"] = iso(consent.expires_at)
-    return {"Data": data, "Links": {"Self": url}, "Meta": {}}
+    return resource(data, url)
 
 
 @router.post(
@@ -58,16 +52,9 @@ def _consent_body(consent: Consent, url: str) -> dict[str, Any]:
     dependencies=[Depends(require_json_body)],
     summary="Create a funds-confirmation consent",
 )
-def create_consent(
-    request: Request,
-    db: DatabaseDep,
-    settings: SettingsDep,
-    token: Token,
-    base: BaseUrl,
-    body: RawBody,
-) -> OBJSONResponse:
+def create_consent(write: WriteDep, base: BaseUrl, body: RawBody) -> OBJSONResponse:
     """Store a consent for funds checks on one account, awaiting authorisation."""
-    with write_session(request, db, settings, token, customer=False) as (session, access):
+    with write.session(customer=False) as (session, access):
         require_scope(access, SCOPE)
         parsed = parse_body(body, ConsentRequest)
         consent = service.create_consent(session, partner_id=access.partner_id, body=parsed)
@@ -98,11 +85,9 @@ def get_consent(
     response_class=Response,
     summary="Delete (revoke) a funds-confirmation consent",
 )
-def delete_consent(
-    request: Request, db: DatabaseDep, settings: SettingsDep, token: Token, consent_id: ConsentId
-) -> Response:
+def delete_consent(write: WriteDep, consent_id: ConsentId) -> Response:
     """Revoke the consent and its tokens, effective at once."""
-    with write_session(request, db, settings, token, customer=False) as (session, access):
+    with write.session(customer=False) as (session, access):
         require_scope(access, SCOPE)
         service.delete_consent(session, partner_id=access.partner_id, consent_id=consent_id)
     return Response(status_code=204)
@@ -116,16 +101,9 @@ def delete_consent(
     dependencies=[Depends(require_json_body)],
     summary="Confirm funds are available for an amount",
 )
-def create_confirmation(
-    request: Request,
-    db: DatabaseDep,
-    settings: SettingsDep,
-    token: Token,
-    base: BaseUrl,
-    body: RawBody,
-) -> OBJSONResponse:
+def create_confirmation(write: WriteDep, base: BaseUrl, body: RawBody) -> OBJSONResponse:
     """Answer yes or no: can the consented account fund this amount now."""
-    with write_session(request, db, settings, token, customer=True) as (session, access):
+    with write.session(customer=True) as (session, access):
         require_scope(access, SCOPE)
         parsed = parse_body(body, ConfirmationRequest)
         available = service.confirm_funds(session, access, parsed)
@@ -137,5 +115,4 @@ def create_confirmation(
         "Reference": parsed.Data.Reference,
         "InstructedAmount": parsed.Data.InstructedAmount.model_dump(mode="json"),
     }
-    body_out = {"Data": data, "Links": {"Self": f"{base}/funds-confirmations"}, "Meta": {}}
-    return OBJSONResponse(body_out, status_code=201)
+    return OBJSONResponse(resource(data, f"{base}/funds-confirmations"), status_code=201)

@@ -8,11 +8,7 @@ from typing import Any
 from wendu.identity.models import Consent
 from wendu.openbanking.pisp.models import Payment
 from wendu.openbanking.pisp.service import INSUFFICIENT_FUNDS_REASON, consent_status
-from wendu.openbanking.wire import iso
-
-
-def _envelope(data: dict[str, Any], self_url: str, **extra: Any) -> dict[str, Any]:
-    return {"Data": data, **extra, "Links": {"Self": self_url}, "Meta": {}}
+from wendu.openbanking.wire import iso, resource
 
 
 def consent_body(consent: Consent, self_url: str) -> dict[str, Any]:
@@ -30,7 +26,7 @@ def consent_body(consent: Consent, self_url: str) -> dict[str, Any]:
     for field in ("ReadRefundAccount", "Initiation", "Authorisation"):
         if field in stored:
             data[field] = stored[field]
-    return _envelope(data, self_url, Risk=consent.risk or {})
+    return resource(data, self_url, Risk=consent.risk or {})
 
 
 def payment_body(payment: Payment, self_url: str) -> dict[str, Any]:
@@ -50,7 +46,7 @@ def payment_body(payment: Payment, self_url: str) -> dict[str, Any]:
             }
         ]
     data["Initiation"] = payment.initiation
-    return _envelope(data, self_url)
+    return resource(data, self_url)
 
 
 def payment_details_body(payment: Payment, self_url: str) -> dict[str, Any]:
@@ -64,10 +60,10 @@ def payment_details_body(payment: Payment, self_url: str) -> dict[str, Any]:
         }
         for entry in payment.status_history
     ]
-    return _envelope({"PaymentStatus": statuses}, self_url)
+    return resource({"PaymentStatus": statuses}, self_url)
 
 
 def funds_body(available: bool, at: datetime, self_url: str) -> dict[str, Any]:
     """Render ``OBWriteFundsConfirmationResponse1``."""
     result = {"FundsAvailableDateTime": iso(at), "FundsAvailable": available}
-    return _envelope({"FundsAvailableResult": result}, self_url)
+    return resource({"FundsAvailableResult": result}, self_url)
