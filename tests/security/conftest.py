@@ -256,6 +256,11 @@ def builder(db: Database, client: TestClient, settings: Settings, app: FastAPI) 
 @pytest.fixture(scope="module")
 def world(builder: Builder, client: TestClient) -> World:
     """Build P's and Q's objects once per module."""
+    return build_world(builder, client)
+
+
+def build_world(builder: Builder, client: TestClient) -> World:
+    """Build a fresh world (tests that may delete its objects build their own)."""
     p, q = builder.party("P"), builder.party("Q")
     a, b = builder.holder(), builder.holder()
     p_ais, q_ais = builder.ais(p, a), builder.ais(q, b)
