@@ -10,7 +10,7 @@ import pytest
 from fastapi.testclient import TestClient
 from tests.factories import add_transaction, make_account, make_customer
 
-from wendu.assistant.knowledge.service import load_shipped
+from wendu.assistant.knowledge.service import list_articles, load_shipped
 from wendu.db import Database
 from wendu.helpdesk import conversations, routing, tickets
 from wendu.helpdesk.models import AgentState, Team, TeamMember
@@ -117,6 +117,7 @@ class World:
     conv_b: str = ""
     ticket_a: str = ""
     ticket_b: str = ""
+    kb_slug: str = ""
 
 
 @pytest.fixture(scope="module")
@@ -129,6 +130,7 @@ def world(db: Database) -> World:
     w.users["agent_b"] = new_staff(db, "agent", team_id=w.team_b)
     with db.session() as s:
         load_shipped(s)
+        w.kb_slug = list_articles(s, include_drafts=True)[0].slug
         customer = make_customer(s, full_name="林静怡")
         account = make_account(s, customer)
         add_transaction(s, account, 12_345, description="Salary")

@@ -57,7 +57,8 @@ def test_every_page_renders_offline_for_managers_and_auditors(
         f"/console/conversations/{world.conv_a}",
         f"/console/tickets/{world.ticket_a}",
         f"/console/customers/{world.customer_id}",
-        "/console/kb/lost-card" if False else "/console/kb?q=card",
+        "/console/kb?q=card",
+        f"/console/kb/{world.kb_slug}",
         "/console/reports/drill?metric=conversations",
     ]
     for path in paths:
