@@ -138,3 +138,24 @@ def test_faq_answers_quote_and_link_the_article(
         assert reply["intent"] in ("card_arrival", "card_delivery_estimate")
         text = reply["replies"][0]["text"]
         assert expected.quote in text and expected.url in text
+
+
+def test_another_api_process_continues_the_chat(
+    client: TestClient, db: Database, app: Any, settings: Any
+) -> None:
+    from wendu.app import create_app
+    from wendu.ledger.models import Card
+
+    customer = make_bank_customer(db)
+    chat = open_chat(client, db, app, settings, customer, language="en")
+    assert "Shall I freeze" in chat.text("my card was stolen")
+    # A second app instance (another process behind the load balancer) gets the answer.
+    with TestClient(create_app(settings, database=db)) as other:
+        response = other.post(
+            f"/chat/v1/sessions/{chat.session_id}/messages",
+            json={"text": "yes"},
+            headers=chat.headers,
+        )
+    assert "is now frozen" in response.json()["replies"][0]["text"]
+    with db.session() as s:
+        assert s.get(Card, customer.card_ids[0]).status == "frozen"  # type: ignore[union-attr]
