@@ -28,6 +28,7 @@ from tests.console.conftest import PASSWORD, handed_off_chat, new_staff, new_tea
 from tests.factories import make_customer
 
 from wendu.db import Database
+from wendu.helpdesk import conversations
 from wendu.helpdesk.models import Conversation, Message
 
 CHROMIUM = "/usr/bin/chromium"
@@ -181,6 +182,15 @@ def test_agent_resolves_a_chat_and_the_csat_shows_in_the_report(server: str, db:
             page.fill("#reply-body", "您好，已为您冻结这张卡，请放心。")
             page.click("#send-reply")
             expect(page.locator("#transcript")).to_contain_text("已为您冻结这张卡")
+            # The customer answers; the open transcript shows it without a reload.
+            with db.session() as s:
+                conversations.add_message(
+                    s,
+                    conversations.get_conversation(s, conversation_id),
+                    author_type="customer",
+                    body="好的，谢谢！",
+                )
+            expect(page.locator("#transcript")).to_contain_text("好的，谢谢！", timeout=20_000)
             page.click("#resolve")
             expect(page.locator("#conv-status")).to_have_text("已解决")
 

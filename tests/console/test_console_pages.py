@@ -93,6 +93,10 @@ def test_conversation_page_shows_handoff_context_timeline_and_suggestions(
     assert "Salary" in page  # the customer's timeline holds their transactions
     assert 'id="reply-form"' in page and 'id="resolve"' in page
     assert 'class="link use-suggestion"' in page  # a knowledge-base answer to the card question
+    live = browsers["agent"].get(
+        f"/console/conversations/{world.conv_a}", headers={"X-Requested-With": "fetch"}
+    )
+    assert live.status_code == 200 and "我的卡丢了" in live.text and "<html" not in live.text
 
 
 def test_auditor_sees_no_write_buttons_and_every_post_is_refused(

@@ -138,7 +138,11 @@ def conversation(
     """Show the transcript, hand-off context, customer timeline, reply box and actions."""
     if user is None:
         return to_login(request)
-    page = svc.conversation_page(request, session, as_staff(session, user), conversation_id)
+    staff = as_staff(session, user)
+    if _is_fetch(request):  # the live transcript poll: messages only
+        messages = svc.transcript(session, staff, conversation_id)
+        return render(request, "_transcript.html", user=user, messages=messages)
+    page = svc.conversation_page(request, session, staff, conversation_id)
     agents = list(
         session.execute(
             select(AgentState.staff_id, StaffUser.display_name)

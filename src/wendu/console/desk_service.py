@@ -162,6 +162,12 @@ def conversation_page(
     )
 
 
+def transcript(session: Session, staff: Staff, conversation_id: str) -> list[Message]:
+    """Return the conversation's messages, private notes included (staff only)."""
+    conversation = visible_conversation(session, staff, conversation_id)
+    return conv_service.transcript(session, conversation.id, include_private=True)
+
+
 def visible_tickets(
     session: Session, staff: Staff, *, customer_id: str | None = None, open_only: bool = False
 ) -> list[Ticket]:
