@@ -8,7 +8,7 @@ open conversations back to the queue, which is then routed again.
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from wendu.db import utcnow
@@ -17,6 +17,15 @@ from wendu.helpdesk.models import PRESENCE, AgentState, Conversation, Team, Team
 from wendu.identity.models import StaffUser
 
 _PRIORITY_ORDER = {"urgent": 0, "high": 1, "normal": 2, "low": 3}
+# Routing decisions read every candidate agent's load and then write one of them; taking
+# agents' row locks in load order deadlocked under concurrent hand-offs on PostgreSQL, so
+# one transaction-scoped advisory lock serialises the decisions (SQLite already does).
+ROUTING_LOCK_KEY = 0x77656E6475726F75
+
+
+def _serialise(session: Session) -> None:
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": ROUTING_LOCK_KEY})
 
 
 def _load(session: Session, conversation_id: str) -> Conversation:
@@ -89,6 +98,7 @@ def route(
     """Assign a queued conversation to the next eligible agent; return the agent id or None."""
     if conversation.status != "queued":
         return conversation.assignee_id
+    _serialise(session)
     if conversation.team_id is None:
         team = pick_team(session, conversation, product_area)
         conversation.team_id = team.id if team else None
@@ -112,6 +122,7 @@ def _assign(session: Session, conversation: Conversation, agent: AgentState) -> 
 
 def fill_agent(session: Session, staff_id: str) -> list[str]:
     """Give a free agent the oldest, most urgent queued conversations of their teams."""
+    _serialise(session)
     agent = session.get(AgentState, staff_id)
     if agent is None or agent.presence != "online":
         return []
@@ -146,6 +157,7 @@ def set_presence(session: Session, staff_id: str, presence: str) -> list[str]:
     """
     if presence not in PRESENCE:
         raise bad_request(f"presence must be one of {', '.join(PRESENCE)}", path="presence")
+    _serialise(session)
     agent = session.get(AgentState, staff_id)
     if agent is None:
         raise unknown_resource("agent")
@@ -182,6 +194,7 @@ def transfer(
         raise conflict("only a conversation with a person can be transferred")
     if (to_agent_id is None) == (to_team_id is None):
         raise bad_request("give exactly one of to_agent_id and to_team_id")
+    _serialise(session)
     now = utcnow()
     if to_team_id is not None:
         if session.get(Team, to_team_id) is None:
