@@ -7,19 +7,25 @@ answers yes or no; it never reveals the balance and never moves money.
 from __future__ import annotations
 
 import secrets
-from datetime import UTC, datetime
+from datetime import datetime
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from wendu.db import utcnow
 from wendu.errors import bad_request, forbidden, unknown_resource
 from wendu.identity.models import Consent
 from wendu.identity.tokens import AccessContext, revoke_consent_tokens
-from wendu.kit.money import to_minor
 from wendu.ledger.models import Account
 from wendu.openbanking.cbpii.schemas import ConfirmationRequest, ConsentRequest
-from wendu.openbanking.pisp.schemas import ACCOUNT_SCHEMES, dump
+from wendu.openbanking.pisp.schemas import dump
+from wendu.openbanking.pisp.service import (
+    add_consent,
+    check_scheme,
+    debtor_account,
+    find_consent,
+    future_utc,
+    positive_minor,
+)
 
 FUNDS_CONFIRMATION = "funds-confirmation"
 LIVE = frozenset({"AWAU", "AUTH"})
@@ -34,59 +40,27 @@ def create_consent(session: Session, *, partner_id: str, body: ConsentRequest) -
     """Store a funds-confirmation consent for one debtor account, awaiting authorisation."""
     now = utcnow()
     debtor = body.Data.DebtorAccount
-    if debtor.SchemeName not in ACCOUNT_SCHEMES:
-        raise bad_request(
-            "The account scheme is not supported", path="Data.DebtorAccount.SchemeName"
-        )
-    account = session.execute(
-        select(Account).where(Account.identification == debtor.Identification)
-    ).scalar_one_or_none()
-    if account is None or account.kind == "internal":
-        raise unknown_resource("debtor account")
+    check_scheme(debtor.SchemeName, "Data.DebtorAccount")
+    debtor_account(session, debtor.Identification)
     expires_at = body.Data.ExpirationDateTime
     if expires_at is not None:
-        if expires_at.tzinfo is None:
-            raise bad_request(
-                "Date-times must include a timezone",
-                code="U003",
-                path="Data.ExpirationDateTime",
-            )
-        if expires_at <= now:
-            raise bad_request(
-                "ExpirationDateTime must be in the future",
-                code="U003",
-                path="Data.ExpirationDateTime",
-            )
-        expires_at = expires_at.astimezone(UTC)
-    consent = Consent(
-        id=new_consent_id(),
+        expires_at = future_utc(expires_at, now, "Data.ExpirationDateTime")
+    return add_consent(
+        session,
         kind=FUNDS_CONFIRMATION,
+        consent_id=new_consent_id(),
         partner_id=partner_id,
-        status="AWAU",
-        permissions=[],
-        account_ids=[],
         expires_at=expires_at,
         data=dump(body.Data),
-        created_at=now,
-        status_updated_at=now,
+        now=now,
     )
-    session.add(consent)
-    session.flush()
-    return consent
 
 
 def get_consent(session: Session, *, partner_id: str, consent_id: str) -> Consent:
     """Return the partner's funds-confirmation consent or raise 400 U004."""
-    consent = session.execute(
-        select(Consent).where(
-            Consent.id == consent_id,
-            Consent.partner_id == partner_id,
-            Consent.kind == FUNDS_CONFIRMATION,
-        )
-    ).scalar_one_or_none()
-    if consent is None:
-        raise unknown_resource("consent")
-    return consent
+    return find_consent(
+        session, kind=FUNDS_CONFIRMATION, partner_id=partner_id, consent_id=consent_id
+    )
 
 
 def shown_status(consent: Consent, now: datetime | None = None) -> str:
@@ -119,14 +93,7 @@ def confirm_funds(session: Session, access: AccessContext, body: ConfirmationReq
             path="Data.ConsentId",
         )
     amount = body.Data.InstructedAmount
-    try:
-        minor = to_minor(amount.Amount, amount.Currency)
-    except ValueError as exc:
-        raise bad_request(str(exc), path="Data.InstructedAmount.Amount") from exc
-    if minor <= 0:
-        raise bad_request(
-            "The amount must be greater than zero", path="Data.InstructedAmount.Amount"
-        )
+    minor = positive_minor(amount, "Data.InstructedAmount.Amount")
     account = session.get(Account, access.account_ids[0]) if access.account_ids else None
     if account is None or account.status != "Enabled":
         raise unknown_resource("account")

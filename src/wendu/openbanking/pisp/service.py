@@ -9,7 +9,7 @@ flush; the request's session commits once.
 from __future__ import annotations
 
 import secrets
-from datetime import UTC, date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -30,6 +30,7 @@ from wendu.openbanking.pisp.models import Payment
 from wendu.openbanking.pisp.schemas import (
     ACCOUNT_SCHEMES,
     ConsentRequest,
+    OBAmount,
     OBInitiation,
     PaymentRequest,
     dump,
@@ -52,18 +53,89 @@ def require_scope(access: AccessContext, scope: str) -> None:
         raise forbidden(f"The token does not carry the {scope} scope")
 
 
-def amount_minor(initiation: OBInitiation) -> int:
-    """Return the instructed amount in minor units, refusing zero and excess precision."""
-    amount = initiation.InstructedAmount
+def positive_minor(amount: OBAmount, path: str) -> int:
+    """Return ``amount`` in minor units, refusing (at ``path``) zero and excess precision."""
     try:
         minor = to_minor(amount.Amount, amount.Currency)
     except ValueError as exc:
-        raise bad_request(str(exc), path="Data.Initiation.InstructedAmount.Amount") from exc
+        raise bad_request(str(exc), path=path) from exc
     if minor <= 0:
-        raise bad_request(
-            "The amount must be greater than zero", path="Data.Initiation.InstructedAmount.Amount"
-        )
+        raise bad_request("The amount must be greater than zero", path=path)
     return minor
+
+
+def amount_minor(initiation: OBInitiation) -> int:
+    """Return the instructed amount in minor units, refusing zero and excess precision."""
+    return positive_minor(initiation.InstructedAmount, "Data.Initiation.InstructedAmount.Amount")
+
+
+def check_scheme(scheme_name: str, path: str) -> None:
+    """Refuse (400) an account scheme the bank does not support; ``path`` names the account."""
+    if scheme_name not in ACCOUNT_SCHEMES:
+        raise bad_request("The account scheme is not supported", path=f"{path}.SchemeName")
+
+
+def debtor_account(session: Session, identification: str) -> Account:
+    """Return the customer account with ``identification`` or raise 400 U004."""
+    account = _account_by_identification(session, identification)
+    if account is None or account.kind == "internal":
+        raise unknown_resource("debtor account")
+    return account
+
+
+def future_utc(value: datetime, now: datetime, path: str) -> datetime:
+    """Return ``value`` in UTC, refusing (400 U003) one without a timezone or not after ``now``."""
+    if value.tzinfo is None:
+        raise bad_request("Date-times must include a timezone", code="U003", path=path)
+    if value <= now:
+        field = path.rsplit(".", 1)[-1]
+        raise bad_request(f"{field} must be in the future", code="U003", path=path)
+    return value.astimezone(UTC)
+
+
+def add_consent(
+    session: Session,
+    *,
+    kind: str,
+    consent_id: str,
+    partner_id: str,
+    expires_at: datetime | None,
+    data: dict[str, Any],
+    risk: dict[str, Any] | None = None,
+    now: datetime,
+) -> Consent:
+    """Store a consent of ``kind`` awaiting the customer's authorisation (AWAU)."""
+    consent = Consent(
+        id=consent_id,
+        kind=kind,
+        partner_id=partner_id,
+        status="AWAU",
+        permissions=[],
+        account_ids=[],
+        expires_at=expires_at,
+        data=data,
+        risk=risk,
+        created_at=now,
+        status_updated_at=now,
+    )
+    session.add(consent)
+    session.flush()
+    return consent
+
+
+def find_consent(
+    session: Session, *, kind: str, partner_id: str, consent_id: str, lock: bool = False
+) -> Consent:
+    """Return the partner's consent of ``kind`` or raise 400 U004 (never revealing others')."""
+    query = select(Consent).where(
+        Consent.id == consent_id, Consent.partner_id == partner_id, Consent.kind == kind
+    )
+    if lock:
+        query = query.with_for_update().execution_options(populate_existing=True)
+    consent = session.execute(query).scalar_one_or_none()
+    if consent is None:
+        raise unknown_resource("consent")
+    return consent
 
 
 def _check_initiation(session: Session, initiation: OBInitiation) -> None:
@@ -72,13 +144,11 @@ def _check_initiation(session: Session, initiation: OBInitiation) -> None:
         ("Data.Initiation.CreditorAccount", initiation.CreditorAccount),
         ("Data.Initiation.DebtorAccount", initiation.DebtorAccount),
     ):
-        if named is not None and named.SchemeName not in ACCOUNT_SCHEMES:
-            raise bad_request("The account scheme is not supported", path=f"{path}.SchemeName")
+        if named is not None:
+            check_scheme(named.SchemeName, path)
     debtor = initiation.DebtorAccount
     if debtor is not None:
-        account = _account_by_identification(session, debtor.Identification)
-        if account is None or account.kind == "internal":
-            raise unknown_resource("debtor account")
+        account = debtor_account(session, debtor.Identification)
         if account.currency != initiation.InstructedAmount.Currency:
             raise bad_request(
                 "The currency does not match the debtor account's currency",
@@ -102,49 +172,25 @@ def create_payment_consent(
     authorisation = body.Data.Authorisation
     if authorisation is not None and authorisation.CompletionDateTime is not None:
         deadline = authorisation.CompletionDateTime
-        if deadline.tzinfo is None:
-            raise bad_request(
-                "Date-times must include a timezone",
-                code="U003",
-                path="Data.Authorisation.CompletionDateTime",
-            )
-        if deadline <= now:
-            raise bad_request(
-                "CompletionDateTime must be in the future",
-                code="U003",
-                path="Data.Authorisation.CompletionDateTime",
-            )
-        expires_at = min(expires_at, deadline.astimezone(UTC))
-    consent = Consent(
-        id=consent_id or new_consent_id(),
+        path = "Data.Authorisation.CompletionDateTime"
+        expires_at = min(expires_at, future_utc(deadline, now, path))
+    return add_consent(
+        session,
         kind=DOMESTIC_PAYMENT,
+        consent_id=consent_id or new_consent_id(),
         partner_id=partner_id,
-        status="AWAU",
-        permissions=[],
-        account_ids=[],
         expires_at=expires_at,
         data=dump(body.Data),
         risk=dump(body.Risk),
-        created_at=now,
-        status_updated_at=now,
+        now=now,
     )
-    session.add(consent)
-    session.flush()
-    return consent
 
 
 def get_payment_consent(session: Session, *, partner_id: str, consent_id: str) -> Consent:
     """Return the partner's domestic payment consent or raise 400 U004 (never revealing others)."""
-    consent = session.execute(
-        select(Consent).where(
-            Consent.id == consent_id,
-            Consent.partner_id == partner_id,
-            Consent.kind == DOMESTIC_PAYMENT,
-        )
-    ).scalar_one_or_none()
-    if consent is None:
-        raise unknown_resource("consent")
-    return consent
+    return find_consent(
+        session, kind=DOMESTIC_PAYMENT, partner_id=partner_id, consent_id=consent_id
+    )
 
 
 def _consent_initiation(consent: Consent) -> OBInitiation:
@@ -208,22 +254,6 @@ def _creditor(session: Session, initiation: OBInitiation, debtor: Account) -> Ac
     return clearing_account(session, initiation.InstructedAmount.Currency)
 
 
-def _lock_consent(session: Session, consent_id: str, partner_id: str) -> Consent:
-    consent = session.execute(
-        select(Consent)
-        .where(
-            Consent.id == consent_id,
-            Consent.partner_id == partner_id,
-            Consent.kind == DOMESTIC_PAYMENT,
-        )
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    ).scalar_one_or_none()
-    if consent is None:
-        raise unknown_resource("consent")
-    return consent
-
-
 def submit_payment(
     session: Session,
     access: AccessContext,
@@ -244,7 +274,13 @@ def submit_payment(
             code="U008",
             path="Data.ConsentId",
         )
-    consent = _lock_consent(session, access.consent_id, access.partner_id)
+    consent = find_consent(
+        session,
+        kind=DOMESTIC_PAYMENT,
+        partner_id=access.partner_id,
+        consent_id=access.consent_id,
+        lock=True,
+    )
     now = utcnow()
     if consent.status == "CONS":
         raise bad_request("The consent has already been used for a payment", code="U011")
