@@ -329,3 +329,32 @@ def test_language_switch_changes_every_page(app, world: World, db: Database) -> 
     assert "Conversation inbox" in _page(b, "/console/inbox")
     assert "SLA board" in _page(b, "/console/sla")
     assert "Service reports" in _page(b, "/console/reports")
+
+
+def test_canned_response_fills_in_the_customers_name(app, db: Database, world: World) -> None:  # type: ignore[no-untyped-def]
+    from tests.console.conftest import handed_off_chat, new_staff
+
+    from wendu.helpdesk.canned import create_canned
+
+    agent_id, username = new_staff(db, "agent", team_id=world.team_a)
+    conv_id = handed_off_chat(db, world.team_a, world.customer_id, "卡片被锁了", "锁卡")
+    with db.session() as s:
+        canned = create_canned(
+            s,
+            shortcut="greet_cn",
+            body="{{customer.name}}您好，我是{{agent.name}}。",
+            language="zh",
+            team_id=world.team_a,
+            created_by=agent_id,
+        )
+        canned_id = canned.id
+    b = login(app, username)
+    page = _page(b, f"/console/conversations/{conv_id}")
+    assert f'<option value="{canned_id}">greet_cn</option>' in page
+    token = csrf_of(page)
+    b.post(f"/console/conversations/{conv_id}/pick-up", data={"csrf_token": token})
+    r = b.post(
+        f"/console/conversations/{conv_id}/messages",
+        data={"canned_id": canned_id, "csrf_token": token},
+    )
+    assert r.status_code == 200 and "林静怡您好，我是agent" in r.text
