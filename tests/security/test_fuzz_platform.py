@@ -9,6 +9,7 @@ handlers. Invariants: never a 5xx, and every 4xx under ``/open-banking/`` is an 
 from __future__ import annotations
 
 import json
+import os
 import secrets
 from collections import Counter
 from datetime import timedelta
@@ -40,6 +41,8 @@ from wendu.identity.models import Consent
 from wendu.identity.staff import create_staff
 from wendu.ledger.models import Account, LedgerTransaction, Posting
 
+# Cases per operation; raise it for a deeper hunt (WENDU_FUZZ_EXAMPLES=50).
+EXAMPLES = int(os.environ.get("WENDU_FUZZ_EXAMPLES", "3"))
 AIS_READS = r"^/open-banking/v4\.0/aisp/(?!account-access-consents)"
 OB_ERROR_KEYS = {"Code", "Id", "Message", "Errors"}
 
@@ -125,7 +128,7 @@ def _fuzz(
     calls = 0
 
     @settings(
-        max_examples=3,
+        max_examples=EXAMPLES,
         deadline=None,
         database=None,
         derandomize=True,
@@ -350,3 +353,15 @@ def test_bad_funds_checks_are_ob_errors_and_move_nothing(
     response = client.post(url, content=data, headers=headers)
     _ob_error(response)
     assert _ledger(db) == before
+
+
+@pytest.mark.parametrize("route", ["/helpdesk/v1/conversations", "/helpdesk/v1/tickets"])
+def test_unknown_customer_is_a_400_not_a_server_error(
+    client: TestClient, db: Database, settings: Settings, route: str
+) -> None:
+    """Found by the fuzz: an unknown customer_id used to fail a foreign key (500)."""
+    headers = bearer(_staff_token(db, settings))
+    body = {"channel": "phone", "body": "x", "subject": "x", "customer_id": "cus_nobody"}
+    response = client.post(route, json=body, headers=headers)
+    assert response.status_code == 400, response.text
+    assert response.json()["Errors"][0]["ErrorCode"] == "U004"

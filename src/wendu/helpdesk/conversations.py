@@ -19,6 +19,7 @@ from wendu.events.types import CONVERSATION_CREATED, CONVERSATION_HANDED_OFF
 from wendu.helpdesk.models import CHANNELS, PRIORITIES, Conversation, Message
 from wendu.kit.ids import new_id
 from wendu.kit.masking import mask_sensitive
+from wendu.ledger.models import Customer
 
 AUTHOR_TYPES = ("customer", "assistant", "agent", "system")
 HANDOFF_REASONS = ("customer_asked", "anger", "fallbacks", "complaint", "agent_transfer", "other")
@@ -53,6 +54,9 @@ def start_conversation(
         raise bad_request(f"channel must be one of {', '.join(CHANNELS)}", path="channel")
     if language not in ("zh", "en"):
         raise bad_request("language must be zh or en", path="language")
+    # An unknown customer is a 400 U004 like any unknown id, not a foreign-key 500.
+    if customer_id is not None and session.get(Customer, customer_id) is None:
+        raise unknown_resource("customer")
     now = utcnow()
     conversation = Conversation(
         id=new_id("cnv"),

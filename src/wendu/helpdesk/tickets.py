@@ -163,6 +163,9 @@ def create_ticket(
     channel = channel or "phone"
     if channel not in CHANNELS:
         raise bad_request(f"channel must be one of {', '.join(CHANNELS)}", path="channel")
+    # An unknown customer is a 400 U004 like any unknown id, not a foreign-key 500.
+    if customer_id is not None and session.get(Customer, customer_id) is None:
+        raise unknown_resource("customer")
     now = utcnow()
     suggestion: dict[str, Any] | None = None
     if suggest:
