@@ -14,7 +14,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import APIRouter, Depends, Request
+from fastapi.types import DecoratedCallable
 from sqlalchemy.orm import Session
 
 from wendu.config import Settings
@@ -23,6 +24,8 @@ from wendu.deps import DatabaseDep, SettingsDep
 from wendu.errors import forbidden
 from wendu.identity.deps import bearer_token, get_access
 from wendu.identity.tokens import AccessContext
+from wendu.openbanking.deps import require_json_body
+from wendu.openbanking.schemas import OBJSONResponse
 
 
 async def raw_body(request: Request) -> bytes:
@@ -71,3 +74,17 @@ async def _write(request: Request, db: DatabaseDep, settings: SettingsDep, token
 
 
 WriteDep = Annotated[Write, Depends(_write)]
+
+
+def create_route(
+    router: APIRouter, path: str, *, operation_id: str, summary: str
+) -> Callable[[DecoratedCallable], DecoratedCallable]:
+    """Declare a POST that takes a JSON body and answers 201 with an OB JSON body."""
+    return router.post(
+        path,
+        operation_id=operation_id,
+        status_code=201,
+        response_class=OBJSONResponse,
+        dependencies=[Depends(require_json_body)],
+        summary=summary,
+    )

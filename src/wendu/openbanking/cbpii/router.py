@@ -13,8 +13,8 @@ from wendu.identity.models import Consent
 from wendu.kit.ids import new_id
 from wendu.openbanking.cbpii import service
 from wendu.openbanking.cbpii.schemas import ConfirmationRequest, ConsentRequest
-from wendu.openbanking.deps import require_json_accept, require_json_body
-from wendu.openbanking.http import RawBody, WriteDep, base_url
+from wendu.openbanking.deps import require_json_accept
+from wendu.openbanking.http import RawBody, WriteDep, base_url, create_route
 from wendu.openbanking.pisp.schemas import parse_body
 from wendu.openbanking.pisp.service import require_scope
 from wendu.openbanking.schemas import OBJSONResponse
@@ -44,12 +44,10 @@ def _consent_body(consent: Consent, url: str) -> dict[str, Any]:
     return resource(data, url)
 
 
-@router.post(
+@create_route(
+    router,
     "/funds-confirmation-consents",
     operation_id="CreateFundsConfirmationConsents",
-    status_code=201,
-    response_class=OBJSONResponse,
-    dependencies=[Depends(require_json_body)],
     summary="Create a funds-confirmation consent",
 )
 def create_consent(write: WriteDep, base: BaseUrl, body: RawBody) -> OBJSONResponse:
@@ -93,12 +91,10 @@ def delete_consent(write: WriteDep, consent_id: ConsentId) -> Response:
     return Response(status_code=204)
 
 
-@router.post(
+@create_route(
+    router,
     "/funds-confirmations",
     operation_id="CreateFundsConfirmations",
-    status_code=201,
-    response_class=OBJSONResponse,
-    dependencies=[Depends(require_json_body)],
     summary="Confirm funds are available for an amount",
 )
 def create_confirmation(write: WriteDep, base: BaseUrl, body: RawBody) -> OBJSONResponse:

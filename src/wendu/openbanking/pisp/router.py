@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Header, Path
@@ -21,8 +22,8 @@ from wendu.identity.deps import Access, CustomerAccess
 from wendu.identity.models import Partner
 from wendu.identity.tokens import AccessContext
 from wendu.kit.ids import new_id
-from wendu.openbanking.deps import require_json_accept, require_json_body
-from wendu.openbanking.http import RawBody, Write, WriteDep, base_url
+from wendu.openbanking.deps import require_json_accept
+from wendu.openbanking.http import RawBody, Write, WriteDep, base_url, create_route
 from wendu.openbanking.pisp import idempotency, service, wire
 from wendu.openbanking.pisp.jws import verify_request_signature
 from wendu.openbanking.pisp.models import Payment
@@ -42,12 +43,26 @@ JwsSignature = Annotated[str | None, Header(alias="x-jws-signature")]
 BaseUrl = Annotated[str, Depends(base_url(PREFIX))]
 
 
+@dataclass(frozen=True)
+class Signed:
+    """A write request's exact body with its idempotency key and detached JWS."""
+
+    body: bytes
+    key: str | None
+    jws: str | None
+
+
+async def _signed(body: RawBody, key: IdempotencyKey = None, jws: JwsSignature = None) -> Signed:
+    return Signed(body, key, jws)
+
+
+SignedDep = Annotated[Signed, Depends(_signed)]
+
+
 @contextmanager
 def _claimed(
     write: Write,
-    body: bytes,
-    key: str | None,
-    jws: str | None,
+    signed: Signed,
     *,
     customer: bool,
     operation: str,
@@ -58,39 +73,29 @@ def _claimed(
         service.require_scope(access, SCOPE)
         partner = session.get(Partner, access.partner_id)
         assert partner is not None  # verify_access_token checked the partner is active
-        verify_request_signature(jws, body, partner, write.settings)
+        verify_request_signature(signed.jws, signed.body, partner, write.settings)
         claim = idempotency.claim(
             session,
             partner_id=access.partner_id,
-            key=key,
+            key=signed.key,
             operation=operation,
-            body=body,
+            body=signed.body,
             resource_id=resource_id,
         )
         yield session, access, claim
 
 
-@router.post(
+@create_route(
+    router,
     "/domestic-payment-consents",
     operation_id="CreateDomesticPaymentConsents",
-    status_code=201,
-    response_class=OBJSONResponse,
-    dependencies=[Depends(require_json_body)],
     summary="Create a domestic payment consent",
 )
-def create_consent(
-    write: WriteDep,
-    base: BaseUrl,
-    body: RawBody,
-    key: IdempotencyKey = None,
-    jws: JwsSignature = None,
-) -> OBJSONResponse:
+def create_consent(write: WriteDep, base: BaseUrl, signed: SignedDep) -> OBJSONResponse:
     """Store the payment order awaiting the customer's authorisation (AWAU)."""
     with _claimed(
         write,
-        body,
-        key,
-        jws,
+        signed,
         customer=False,
         operation="CreateDomesticPaymentConsents",
         resource_id=service.new_consent_id(),
@@ -103,7 +108,7 @@ def create_consent(
             consent = service.create_payment_consent(
                 session,
                 partner_id=access.partner_id,
-                body=parse_body(body, ConsentRequest),
+                body=parse_body(signed.body, ConsentRequest),
                 consent_id=claim.record.resource_id,
             )
         rendered = wire.consent_body(consent, f"{base}/domestic-payment-consents/{consent.id}")
@@ -145,27 +150,17 @@ def get_funds_confirmation(
     return OBJSONResponse(wire.funds_body(available, utcnow(), url))
 
 
-@router.post(
+@create_route(
+    router,
     "/domestic-payments",
     operation_id="CreateDomesticPayments",
-    status_code=201,
-    response_class=OBJSONResponse,
-    dependencies=[Depends(require_json_body)],
     summary="Submit a domestic payment",
 )
-def create_payment(
-    write: WriteDep,
-    base: BaseUrl,
-    body: RawBody,
-    key: IdempotencyKey = None,
-    jws: JwsSignature = None,
-) -> OBJSONResponse:
+def create_payment(write: WriteDep, base: BaseUrl, signed: SignedDep) -> OBJSONResponse:
     """Pay the consented order once: money moves with the payment row, or nothing happens."""
     with _claimed(
         write,
-        body,
-        key,
-        jws,
+        signed,
         customer=True,
         operation="CreateDomesticPayments",
         resource_id=new_id("pay", 16),
@@ -179,7 +174,7 @@ def create_payment(
             payment = service.submit_payment(
                 session,
                 access,
-                parse_body(body, PaymentRequest),
+                parse_body(signed.body, PaymentRequest),
                 payment_id=claim.record.resource_id,
                 public_url=write.settings.public_url,
             )
