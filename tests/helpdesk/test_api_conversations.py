@@ -278,3 +278,43 @@ def test_customer_chat_resolution_sends_csat_once_and_the_answer_emits_csat_rece
         assert events
         conv = s.get(Conversation, cid)
         assert conv is not None and conv.status == "resolved"
+
+
+def test_suggested_answers_quote_the_knowledge_base_then_canned_responses(
+    desk: Desk, db: Database
+) -> None:
+    from wendu.assistant.knowledge.service import load_shipped
+
+    with db.session() as s:
+        load_shipped(s)
+        customer_id = make_customer(s, full_name="韩梅梅").id
+    desk.staff("a1")
+    desk.ok(
+        "sup",
+        "POST",
+        "/canned",
+        201,
+        json={
+            "shortcut": "lost_card",
+            "body": "{{customer.name}}您好，银行卡丢失请立即挂失。",
+            "team_id": desk.team_id,
+        },
+    )
+    conv = desk.ok(
+        "a1",
+        "POST",
+        "/conversations",
+        201,
+        json={
+            "channel": "app",
+            "customer_id": customer_id,
+            "body": "我的银行卡丢失了怎么办？",
+            "team_id": desk.team_id,
+            "assign_to_me": True,
+        },
+    )
+    found = desk.ok("a1", "GET", f"/conversations/{conv['id']}/suggestions")
+    sources = [s["source"] for s in found]
+    assert sources[0] == "knowledge" and "/" in found[0]["body"]
+    canned = [s for s in found if s["source"] == "canned"]
+    assert canned and canned[0]["body"].startswith("韩梅梅您好")

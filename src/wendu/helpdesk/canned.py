@@ -7,22 +7,19 @@ agent notices them before sending.
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
 import itertools
 import re
 from dataclasses import dataclass
-from typing import Any
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
+from wendu.assistant.knowledge import answer
 from wendu.errors import bad_request
 from wendu.helpdesk.models import CannedResponse, Conversation, Message
 from wendu.kit.ids import new_id
 
 _VARIABLE = re.compile(r"\{\{\s*([a-z_]+(?:\.[a-z_]+)*)\s*\}\}")
-KNOWLEDGE_MODULE = "wendu.assistant.knowledge"
 
 
 def render(body: str, variables: dict[str, str]) -> str:
@@ -91,30 +88,12 @@ def _tokens(text: str) -> set[str]:
 
 
 def _knowledge(session: Session, query: str, language: str) -> list[SuggestedAnswer]:
-    """Ask the assistant's knowledge base, when that package is installed.
-
-    The hook expects ``wendu.assistant.knowledge.search(session, query, language=, limit=)``
-    returning items with ``id``, ``title``, ``answer`` (or ``body``) and ``score``.
-    """
-    if importlib.util.find_spec(KNOWLEDGE_MODULE) is None:
+    """Ask the assistant's knowledge base for the article (and quote) that answers ``query``."""
+    found = answer(session, query, language)
+    if found is None:
         return []
-    module: Any = importlib.import_module(KNOWLEDGE_MODULE)
-    search = getattr(module, "search", None)
-    if search is None:
-        return []
-    out = []
-    for item in search(session, query, language=language, limit=3):
-        get = item.get if isinstance(item, dict) else lambda k, i=item: getattr(i, k, None)
-        out.append(
-            SuggestedAnswer(
-                source="knowledge",
-                ref=str(get("id")),
-                title=str(get("title") or ""),
-                body=str(get("answer") or get("body") or ""),
-                score=float(get("score") or 0.0),
-            )
-        )
-    return out
+    body = f"{found.quote} {found.url}"
+    return [SuggestedAnswer("knowledge", found.slug, found.title, body, found.score)]
 
 
 def suggest_answers(
@@ -134,7 +113,8 @@ def suggest_answers(
     ).scalar_one_or_none()
     if not last:
         return []
-    found = _knowledge(session, last, conversation.language)
+    knowledge = _knowledge(session, last, conversation.language)
+    found: list[SuggestedAnswer] = []
     wanted = _tokens(last)
     for canned in list_canned(session, team_ids=team_ids, language=conversation.language):
         have = _tokens(canned.body) | _tokens(canned.shortcut.replace("_", " "))
@@ -144,4 +124,4 @@ def suggest_answers(
             body = render(canned.body, variables)
             found.append(SuggestedAnswer("canned", canned.id, canned.shortcut, body, score))
     found.sort(key=lambda a: -a.score)
-    return found[:limit]
+    return (knowledge + found)[:limit]
