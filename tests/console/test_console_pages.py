@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import time
 
 import pytest
 from fastapi.testclient import TestClient
@@ -303,13 +304,19 @@ def test_kb_edit_is_live_for_search_and_audited(
 
 
 def test_audit_search_filters_and_verifies_the_chain(
-    browsers: dict[str, TestClient], world: World
+    browsers: dict[str, TestClient], world: World, client: TestClient
 ) -> None:
+    # ``client`` runs the app's lifespan, which starts the audit writer of page views.
     username = world.users["auditor"][1]
-    page = _page(browsers["auditor"], f"/console/audit?actor={username}&verify=1")
+    _page(browsers["auditor"], "/console/inbox")
+    # The middleware's writer appends page views in the background; give it a moment.
+    for _ in range(40):
+        page = _page(browsers["auditor"], f"/console/audit?actor={username}&verify=1")
+        if re.findall(r"<tr><td>\d+</td>", page):
+            break
+        time.sleep(0.1)
     assert 'id="chain-status" class="ok"' in page
-    rows = re.findall(r"<tr><td>\d+</td>", page)
-    assert rows, "the auditor's own page views are in the trail"
+    assert re.findall(r"<tr><td>\d+</td>", page), "the auditor's own page views are in the trail"
     assert "staff:" + username in page
     none = _page(browsers["auditor"], "/console/audit?action=no-such-action-xyz")
     assert "没有记录" in none
