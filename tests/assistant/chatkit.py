@@ -130,10 +130,16 @@ def consent_token(
 
 def open_chat(
     client: TestClient, db: Database, app: Any, settings: Any, customer: Customer,
-    permissions: list[str] | None = None, language: str = "zh",
+    permissions: list[str] | None = None, language: str = "zh", first_party: bool = False,
 ) -> Chat:  # fmt: skip
-    """Open a partner chat for ``customer`` over HTTP."""
-    _, client_id = make_partner(db)
+    """Open a chat for ``customer`` over HTTP: a partner's, or the bank's own app's."""
+    if first_party:
+        from wendu.assistant.channels.widget import first_party as bank_app
+
+        with db.session() as s:
+            client_id = bank_app(s).client_id
+    else:
+        _, client_id = make_partner(db)
     token, consent_id = consent_token(db, app, settings, customer, client_id, permissions)
     response = client.post(
         "/chat/v1/sessions",

@@ -78,7 +78,10 @@ def test_revoke_a_connected_app(client: TestClient, db: Database, app: Any, sett
     other_token, other_consent = consent_token(db, app, settings, customer, other_client)
     other = {"Authorization": f"Bearer {other_token}"}
     assert client.get(f"{AISP}/accounts", headers=other).status_code == 200
-    chat = open_chat(client, db, app, settings, customer, language="en")
+    # A partner's chat never sees (nor revokes) another partner's access.
+    partner_chat = open_chat(client, db, app, settings, customer, language="en")
+    assert "no connected apps" in partner_chat.text("revoke access for PennyWise Budgeting")
+    chat = open_chat(client, db, app, settings, customer, language="en", first_party=True)
     ask = chat.text("revoke access for PennyWise Budgeting")
     assert 'revoke "PennyWise Budgeting"' in ask
     assert "no longer has access" in chat.text("yes")
@@ -97,7 +100,7 @@ def test_revoke_in_chinese_lists_apps_then_takes_a_number(
     _, second = make_partner(db, name="理财通")
     consent_token(db, app, settings, customer, first)
     _, second_consent = consent_token(db, app, settings, customer, second)
-    chat = open_chat(client, db, app, settings, customer)
+    chat = open_chat(client, db, app, settings, customer, first_party=True)
     listing = chat.text("我授权了哪些应用")
     assert "记账本" in listing and "理财通" in listing
     assert "理财通" in chat.text("解除理财通")

@@ -89,11 +89,6 @@ def test_console_agent_cannot_open_another_teams_objects(
     assert _text(foreign) == _text(unknown)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="KNOWN BUG: /customer-api/v1/connected-apps lists and revokes other partners' "
-    "consents of the same customer (wendu.assistant.flows.router)",
-)
 def test_a_partner_cannot_see_or_revoke_another_partners_consent_for_the_same_customer(
     client: TestClient, world: World, builder: Builder
 ) -> None:

@@ -14,6 +14,7 @@ import json
 from fastapi import Request, Response
 from fastapi.responses import HTMLResponse, JSONResponse
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from wendu.config import Settings
 from wendu.db import Database
@@ -34,17 +35,28 @@ WIDGET_PERMISSIONS = (
 )
 
 
-def _first_party(session: object) -> Partner:
-    from sqlalchemy.orm import Session
-
-    assert isinstance(session, Session)
-    partner = (
+def first_party_partner(session: Session) -> Partner | None:
+    """Return the bank's own web-chat app (the oldest partner of that name), if registered."""
+    return (
         session.execute(
-            select(Partner).where(Partner.name == FIRST_PARTY_NAME).order_by(Partner.created_at)
+            select(Partner)
+            .where(Partner.name == FIRST_PARTY_NAME)
+            .order_by(Partner.created_at, Partner.id)
         )
         .scalars()
         .first()
     )
+
+
+def is_first_party(session: Session, partner_id: str) -> bool:
+    """Return True when ``partner_id`` is the bank's own web-chat app."""
+    partner = first_party_partner(session)
+    return partner is not None and partner.id == partner_id
+
+
+def first_party(session: Session) -> Partner:
+    """Return the bank's own web-chat app, registering it on first use."""
+    partner = first_party_partner(session)
     if partner is None:
         partner = register_partner(session, name=FIRST_PARTY_NAME, signing=False).partner
     return partner
@@ -62,7 +74,7 @@ def issue_widget_token(request: Request) -> Response:
     if customer_id is None:
         raise unauthorized("Log in to the bank's website first")
     with db.session() as session:
-        partner = _first_party(session)
+        partner = first_party(session)
         # One live widget consent per customer: the previous one ends when a new one starts.
         for old in session.execute(
             select(Consent.id).where(

@@ -2,8 +2,8 @@
 
 Card controls and connected apps are not in the UK OB API, so they live under
 ``/customer-api/v1``. Each is authorised by the customer's access token: cards need an
-account-access consent that covers the card's account; connected apps need any token the
-customer authorised, and only ever see that customer's own consents.
+account-access consent that covers the card's account. Connected apps: the bank's own
+first-party app sees and revokes all of the customer's apps; a partner's token only its own.
 """
 
 from __future__ import annotations
@@ -13,11 +13,15 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body, Path, Response
 from pydantic import BaseModel, Field
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
+from wendu.assistant.channels.widget import is_first_party
 from wendu.deps import SessionDep
 from wendu.errors import unknown_resource
-from wendu.identity.connected_apps import list_connected_apps, revoke_connected_app
+from wendu.identity.connected_apps import ConnectedApp, list_connected_apps, revoke_connected_app
 from wendu.identity.deps import CustomerAccess
+from wendu.identity.models import Consent
+from wendu.identity.tokens import AccessContext
 from wendu.ledger.cards import freeze_card
 from wendu.ledger.models import Card
 from wendu.openbanking.deps import AccountsScope
@@ -75,9 +79,29 @@ def freeze(
     return _card_out(frozen)
 
 
+def _visible(session: Session, access: AccessContext) -> list[ConnectedApp]:
+    """Return the apps this token may see: all for the bank's own app, else only its own.
+
+    A partner must never learn which other apps the customer uses, nor revoke them.
+    """
+    assert access.customer_id is not None
+    apps = list_connected_apps(session, access.customer_id)
+    if is_first_party(session, access.partner_id):
+        return apps
+    own = set(
+        session.execute(
+            select(Consent.id).where(
+                Consent.partner_id == access.partner_id,
+                Consent.id.in_([a.consent_id for a in apps]),
+            )
+        ).scalars()
+    )
+    return [a for a in apps if a.consent_id in own]
+
+
 @router.get("/connected-apps", operation_id="listMyConnectedApps")
 def connected_apps(access: CustomerAccess, session: SessionDep) -> dict[str, Any]:
-    """List the apps with lasting access to the token's customer."""
+    """List the apps with lasting access to the token's customer that this token may see."""
     assert access.customer_id is not None
     return {
         "apps": [
@@ -89,7 +113,7 @@ def connected_apps(access: CustomerAccess, session: SessionDep) -> dict[str, Any
                 "authorised_at": app.authorised_at.isoformat() if app.authorised_at else None,
                 "current": app.consent_id == access.consent_id,
             }
-            for app in list_connected_apps(session, access.customer_id)
+            for app in _visible(session, access)
         ]
     }
 
@@ -102,5 +126,7 @@ def revoke(
 ) -> Response:
     """Revoke one of the customer's connected apps; its tokens stop working at once."""
     assert access.customer_id is not None
+    if consent_id not in {a.consent_id for a in _visible(session, access)}:
+        raise unknown_resource("consent")
     revoke_connected_app(session, access.customer_id, consent_id)
     return Response(status_code=204)
