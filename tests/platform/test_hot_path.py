@@ -46,11 +46,12 @@ def test_revoked_token_is_refused_at_once(
 def test_cached_token_still_expires(
     make_client: Callable[..., TestClient], make_grant: Callable[..., Any]
 ) -> None:
-    # exp is whole seconds, so a 4 s token lives at least 3 s: time for the first call.
-    client = make_client(access_token_ttl_seconds=4)
+    # exp is whole seconds, so a 6 s token lives at least 5 s: time for the first call even
+    # on a busy machine.
+    client = make_client(access_token_ttl_seconds=6)
     grant = make_grant(client.app)
     assert client.get(f"{PROBE}/accounts/a1", headers=grant.headers).status_code == 200
-    time.sleep(4.2)
+    time.sleep(6.2)
     response = client.get(f"{PROBE}/accounts/a1", headers=grant.headers)
     assert response.status_code == 401
     assert "expired" in response.json()["Message"]
