@@ -24,6 +24,9 @@ from wendu.identity.passwords import verify_password
 from wendu.kit.ids import new_id
 
 ROLES: tuple[str, ...] = ("AISP", "PISP", "CBPII")
+# Marks the bank's own apps (e.g. its web chat). Only code can grant it: registration through
+# the API or CLI accepts ROLES only, so no partner can make itself first party.
+FIRST_PARTY_ROLE = "BANK"
 # The OAuth scope each Open Banking role may ask for.
 ROLE_SCOPES: dict[str, str] = {
     "AISP": "accounts",
@@ -159,11 +162,13 @@ def register_partner(
     signing: bool = True,
     public_key: tuple[str, str] | None = None,
     production: bool = False,
+    first_party: bool = False,
 ) -> RegisteredPartner:
     """Create a partner with a hashed client secret and, optionally, a request-signing key.
 
     ``signing=True`` generates an RSA-2048 key pair whose private half is returned once;
     ``public_key=(kid, pem)`` registers a key the partner already holds instead.
+    ``first_party=True`` marks one of the bank's own apps (never reachable from the API).
     """
     name = name.strip()
     if not 1 <= len(name) <= 140:
@@ -172,6 +177,8 @@ def register_partner(
         raise bad_request("contact_email is not an email address", path="contact_email")
     uris = validate_redirect_uris(redirect_uris, production=production)
     role_list = validate_roles(roles)
+    if first_party:
+        role_list.append(FIRST_PARTY_ROLE)
     secret = secrets.token_urlsafe(32)
     private_pem: str | None = None
     kid: str | None = None
@@ -195,6 +202,11 @@ def register_partner(
     session.add(partner)
     session.flush()
     return RegisteredPartner(partner, secret, private_pem, kid)
+
+
+def is_first_party(partner: Partner) -> bool:
+    """Return True for the bank's own apps."""
+    return FIRST_PARTY_ROLE in (partner.roles or ())
 
 
 def get_partner_by_client_id(session: Session, client_id: str) -> Partner | None:

@@ -22,6 +22,7 @@ from wendu.errors import forbidden, unauthorized
 from wendu.identity.browser import customer_id_from, same_origin
 from wendu.identity.connected_apps import revoke_connected_app
 from wendu.identity.models import Consent, Partner
+from wendu.identity.partners import is_first_party as partner_is_first_party
 from wendu.identity.partners import register_partner
 from wendu.identity.sandbox import authorise_and_exchange
 
@@ -36,29 +37,32 @@ WIDGET_PERMISSIONS = (
 
 
 def first_party_partner(session: Session) -> Partner | None:
-    """Return the bank's own web-chat app (the oldest partner of that name), if registered."""
-    return (
-        session.execute(
-            select(Partner)
-            .where(Partner.name == FIRST_PARTY_NAME)
-            .order_by(Partner.created_at, Partner.id)
-        )
-        .scalars()
-        .first()
-    )
+    """Return the bank's own web-chat app, if registered.
+
+    Recognised by the first-party role, which only code can grant — a partner that merely
+    registers the same name through the API gets nothing from it.
+    """
+    candidates = session.execute(
+        select(Partner)
+        .where(Partner.name == FIRST_PARTY_NAME)
+        .order_by(Partner.created_at, Partner.id)
+    ).scalars()
+    return next((p for p in candidates if partner_is_first_party(p)), None)
 
 
 def is_first_party(session: Session, partner_id: str) -> bool:
-    """Return True when ``partner_id`` is the bank's own web-chat app."""
-    partner = first_party_partner(session)
-    return partner is not None and partner.id == partner_id
+    """Return True when ``partner_id`` is one of the bank's own apps."""
+    partner = session.get(Partner, partner_id)
+    return partner is not None and partner_is_first_party(partner)
 
 
 def first_party(session: Session) -> Partner:
     """Return the bank's own web-chat app, registering it on first use."""
     partner = first_party_partner(session)
     if partner is None:
-        partner = register_partner(session, name=FIRST_PARTY_NAME, signing=False).partner
+        partner = register_partner(
+            session, name=FIRST_PARTY_NAME, signing=False, first_party=True
+        ).partner
     return partner
 
 
