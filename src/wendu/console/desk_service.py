@@ -10,13 +10,11 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import Any
 
 from fastapi import Request
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from wendu.audit import record
 from wendu.db import utcnow
 from wendu.errors import bad_request, conflict, forbidden, unknown_resource
 from wendu.helpdesk import canned as canned_service
@@ -35,10 +33,11 @@ from wendu.helpdesk.models import (
     TicketEvent,
 )
 from wendu.helpdesk.sla import snapshot
+from wendu.helpdesk.staff_actions import audit_staff_action, touch_agent
 from wendu.identity.models import StaffUser
 from wendu.identity.staff import WRITE_ROLES
 from wendu.ledger.port import CoreBank
-from wendu.ledger.sandbox import SandboxCoreBank
+from wendu.ledger.sandbox import core_bank_for
 
 OPEN_TICKET_STATUSES = ("new", "open", "pending_customer")
 
@@ -55,28 +54,9 @@ def writer(session: Session, user: StaffUser | None) -> Staff:
     return staff_of(session, user)
 
 
-def audit(session: Session, staff: Staff, action: str, **detail: Any) -> None:
-    """Record a staff action in the audit trail (same names as the staff API's)."""
-    record(
-        session,
-        actor_type="staff",
-        actor_id=staff.user.username,
-        action=f"helpdesk.{action}",
-        detail={k: v for k, v in detail.items() if v is not None} or None,
-    )
-
-
-def _touch(session: Session, staff: Staff) -> None:
-    agent = session.get(AgentState, staff.id)
-    if agent is not None:
-        agent.last_seen_at = utcnow()
-
-
 def core_bank(request: Request, session: Session) -> CoreBank:
     """Return the core bank the app is wired to (the sandbox ledger by default)."""
-    factory = getattr(request.app.state, "core_bank", None)
-    bank: CoreBank = factory(session) if factory is not None else SandboxCoreBank(session)
-    return bank
+    return core_bank_for(request.app.state, session)
 
 
 # Reads ------------------------------------------------------------------------------------
@@ -259,8 +239,8 @@ def set_presence(session: Session, staff: Staff, presence: str) -> list[str]:
     if session.get(AgentState, staff.id) is None:
         raise conflict("you are not a member of any team's routing")
     moved = routing.set_presence(session, staff.id, presence)
-    _touch(session, staff)
-    audit(session, staff, "presence", presence=presence, moved=len(moved))
+    touch_agent(session, staff)
+    audit_staff_action(session, staff, "presence", presence=presence, moved=len(moved))
     return moved
 
 
@@ -278,8 +258,10 @@ def pick_up(session: Session, staff: Staff, conversation_id: str) -> Conversatio
         if routing.open_load(session, staff.id) >= agent.capacity:
             raise conflict("you are at capacity")
         routing.transfer(session, conversation, to_agent_id=staff.id)
-    _touch(session, staff)
-    audit(session, staff, "conversation.assign", conversation_id=conversation.id, to=staff.id)
+    touch_agent(session, staff)
+    audit_staff_action(
+        session, staff, "conversation.assign", conversation_id=conversation.id, to=staff.id
+    )
     return conversation
 
 
@@ -313,8 +295,8 @@ def post_message(
     if not private:
         for ticket in tickets.open_tickets_of_conversation(session, conversation.id):
             tickets.record_agent_reply(session, ticket, actor=staff.user.username)
-    _touch(session, staff)
-    audit(
+    touch_agent(session, staff)
+    audit_staff_action(
         session,
         staff,
         "conversation.note" if private else "conversation.reply",
@@ -337,7 +319,7 @@ def transfer(
     if not staff.is_manager and conversation.assignee_id not in (staff.id, None):
         raise forbidden("Only the assigned agent or a supervisor transfers a conversation")
     routing.transfer(session, conversation, to_agent_id=to_agent_id, to_team_id=to_team_id)
-    audit(
+    audit_staff_action(
         session,
         staff,
         "conversation.transfer",
@@ -355,7 +337,7 @@ def hand_back(session: Session, staff: Staff, conversation_id: str) -> Conversat
     conv_service.hand_back_to_assistant(session, conversation)
     if previous:
         routing.fill_agent(session, previous)
-    audit(session, staff, "conversation.hand_back", conversation_id=conversation.id)
+    audit_staff_action(session, staff, "conversation.hand_back", conversation_id=conversation.id)
     return conversation
 
 
@@ -366,8 +348,8 @@ def resolve(request: Request, session: Session, staff: Staff, conversation_id: s
     if conversation.queued_at is not None:
         surveys.send_csat(session, request.app.state.settings, conversation)
     routing.release(session, conversation)
-    _touch(session, staff)
-    audit(session, staff, "conversation.resolve", conversation_id=conversation.id)
+    touch_agent(session, staff)
+    audit_staff_action(session, staff, "conversation.resolve", conversation_id=conversation.id)
     return conversation
 
 
@@ -377,7 +359,7 @@ def ticket_status(
     """Move a ticket: open, pending_customer (pauses the SLA), resolved, closed."""
     ticket = visible_ticket(session, staff, ticket_id)
     tickets.change_status(session, ticket, status, actor=staff.user.username, note=note)
-    audit(session, staff, "ticket.status", ticket_id=ticket.id, status=status)
+    audit_staff_action(session, staff, "ticket.status", ticket_id=ticket.id, status=status)
     return ticket
 
 
@@ -389,7 +371,7 @@ def ticket_update(
     tickets.update_ticket(
         session, ticket, actor=staff.user.username, category=category, priority=priority
     )
-    audit(session, staff, "ticket.update", ticket_id=ticket.id)
+    audit_staff_action(session, staff, "ticket.update", ticket_id=ticket.id)
     return ticket
 
 
@@ -397,5 +379,5 @@ def ticket_accept(session: Session, staff: Staff, ticket_id: str) -> Ticket:
     """Apply the classifier's suggested category and priority."""
     ticket = visible_ticket(session, staff, ticket_id)
     tickets.accept_suggestion(session, ticket, actor=staff.user.username)
-    audit(session, staff, "ticket.accept_suggestion", ticket_id=ticket.id)
+    audit_staff_action(session, staff, "ticket.accept_suggestion", ticket_id=ticket.id)
     return ticket

@@ -91,37 +91,16 @@ from wendu.helpdesk.schemas import (
     TransferIn,
 )
 from wendu.helpdesk.sla import snapshot
+from wendu.helpdesk.staff_actions import audit_staff_action, touch_agent
 from wendu.identity.models import StaffUser
 from wendu.identity.staff import authenticate
 from wendu.kit.signing import sign, unsign
-from wendu.ledger.sandbox import SandboxCoreBank
+from wendu.ledger.sandbox import core_bank_for
 
 router = APIRouter(prefix="/helpdesk/v1", tags=["Helpdesk"])
 
 CHANNEL_PURPOSE = "helpdesk-channel"
 CHANNEL_TOKEN_MAX_AGE = 24 * 3600
-
-
-def _audit(session: Session, staff: Staff, action: str, **detail: Any) -> None:
-    record(
-        session,
-        actor_type="staff",
-        actor_id=staff.user.username,
-        action=f"helpdesk.{action}",
-        detail={k: v for k, v in detail.items() if v is not None} or None,
-    )
-
-
-def _touch(session: Session, staff: Staff) -> None:
-    """Record that the agent is active (write requests only: reads never take a write lock)."""
-    agent = session.get(AgentState, staff.id)
-    if agent is not None:
-        agent.last_seen_at = utcnow()
-
-
-def _core_bank(request: Request, session: Session) -> Any:
-    factory = getattr(request.app.state, "core_bank", None)
-    return factory(session) if factory is not None else SandboxCoreBank(session)
 
 
 # Auth -------------------------------------------------------------------------------------
@@ -178,7 +157,7 @@ def create_team(body: TeamIn, staff: ManagerStaff, db: DatabaseDep) -> TeamOut:
         team = Team(**body.model_dump())
         session.add(team)
         session.flush()
-        _audit(session, staff, "team.create", team_id=team.id)
+        audit_staff_action(session, staff, "team.create", team_id=team.id)
         return TeamOut.model_validate(team)
 
 
@@ -201,7 +180,7 @@ def add_member(team_id: str, body: MemberIn, staff: ManagerStaff, db: DatabaseDe
         agent.languages = list(body.languages)
         agent.product_areas = list(body.product_areas)
         session.flush()
-        _audit(session, staff, "team.member", team_id=team_id, staff_id=user.id)
+        audit_staff_action(session, staff, "team.member", team_id=team_id, staff_id=user.id)
         return AgentOut.model_validate(agent)
 
 
@@ -235,8 +214,8 @@ def set_my_presence(body: PresenceIn, staff: CurrentStaff, db: DatabaseDep) -> P
         if session.get(AgentState, staff.id) is None:
             raise conflict("you are not a member of any team's routing")
         moved = routing.set_presence(session, staff.id, body.presence)
-        _touch(session, staff)
-        _audit(session, staff, "presence", presence=body.presence, moved=len(moved))
+        touch_agent(session, staff)
+        audit_staff_action(session, staff, "presence", presence=body.presence, moved=len(moved))
         return PresenceOut(presence=body.presence, moved=moved)
 
 
@@ -279,7 +258,7 @@ def create_conversation(
             routing.transfer(session, conversation, to_agent_id=staff.id)
         else:
             routing.route(session, conversation)
-        _audit(session, staff, "conversation.create", conversation_id=conversation.id)
+        audit_staff_action(session, staff, "conversation.create", conversation_id=conversation.id)
         return ConversationOut.model_validate(conversation)
 
 
@@ -323,7 +302,7 @@ def inbox(
 def _customer_out(request: Request, session: Session, conversation: Conversation) -> CustomerOut:
     view = customer_view(
         session,
-        _core_bank(request, session),
+        core_bank_for(request.app.state, session),
         conversation.customer_id or "",
         exclude_conversation=conversation.id,
     )
@@ -371,7 +350,7 @@ def _variables(
         "bank.name": request.app.state.settings.bank_name,
     }
     if conversation.customer_id:
-        party = _core_bank(request, session).party(conversation.customer_id)
+        party = core_bank_for(request.app.state, session).party(conversation.customer_id)
         if party is not None:
             variables["customer.name"] = party.full_name
     ticket = session.execute(
@@ -434,8 +413,8 @@ def post_message(
         if not body.private:
             for ticket in tickets.open_tickets_of_conversation(session, conversation.id):
                 tickets.record_agent_reply(session, ticket, actor=staff.user.username)
-        _touch(session, staff)
-        _audit(
+        touch_agent(session, staff)
+        audit_staff_action(
             session,
             staff,
             "conversation.note" if body.private else "conversation.reply",
@@ -456,7 +435,7 @@ def handoff(
             session, conversation, reason=body.reason, context=body.context, priority=body.priority
         )
         routing.route(session, conversation, product_area=body.product_area)
-        _audit(session, staff, "conversation.handoff", conversation_id=conversation.id)
+        audit_staff_action(session, staff, "conversation.handoff", conversation_id=conversation.id)
         return ConversationOut.model_validate(conversation)
 
 
@@ -479,8 +458,10 @@ def assign(
         ):
             raise conflict("that agent is at capacity")
         routing.transfer(session, conversation, to_agent_id=target)
-        _touch(session, staff)
-        _audit(session, staff, "conversation.assign", conversation_id=conversation.id, to=target)
+        touch_agent(session, staff)
+        audit_staff_action(
+            session, staff, "conversation.assign", conversation_id=conversation.id, to=target
+        )
         return ConversationOut.model_validate(conversation)
 
 
@@ -496,7 +477,7 @@ def transfer(
         routing.transfer(
             session, conversation, to_agent_id=body.to_agent_id, to_team_id=body.to_team_id
         )
-        _audit(
+        audit_staff_action(
             session,
             staff,
             "conversation.transfer",
@@ -516,7 +497,9 @@ def hand_back(conversation_id: str, staff: CurrentStaff, db: DatabaseDep) -> Con
         conv_service.hand_back_to_assistant(session, conversation)
         if previous:
             routing.fill_agent(session, previous)
-        _audit(session, staff, "conversation.hand_back", conversation_id=conversation.id)
+        audit_staff_action(
+            session, staff, "conversation.hand_back", conversation_id=conversation.id
+        )
         return ConversationOut.model_validate(conversation)
 
 
@@ -531,8 +514,8 @@ def resolve(
         if conversation.queued_at is not None:
             surveys.send_csat(session, settings, conversation)
         routing.release(session, conversation)
-        _touch(session, staff)
-        _audit(session, staff, "conversation.resolve", conversation_id=conversation.id)
+        touch_agent(session, staff)
+        audit_staff_action(session, staff, "conversation.resolve", conversation_id=conversation.id)
         return ConversationOut.model_validate(conversation)
 
 
@@ -568,7 +551,7 @@ def customer(
         visible = next((c for c in latest if staff.can_see_conversation(c)), None)
         if visible is None:
             raise unknown_resource("customer")
-        view = customer_view(session, _core_bank(request, session), customer_id)
+        view = customer_view(session, core_bank_for(request.app.state, session), customer_id)
         return CustomerOut(
             customer_id=view.customer_id,
             name=view.name,
@@ -609,7 +592,7 @@ def create_canned(body: CannedIn, staff: CurrentStaff, db: DatabaseDep) -> Canne
             team_id=body.team_id,
             created_by=staff.id,
         )
-        _audit(session, staff, "canned.create", canned_id=canned.id)
+        audit_staff_action(session, staff, "canned.create", canned_id=canned.id)
         return CannedOut.model_validate(canned)
 
 
@@ -693,7 +676,7 @@ def create_ticket(body: TicketIn, staff: CurrentStaff, db: DatabaseDep) -> Ticke
         )
         for transaction_id in body.transaction_ids:
             tickets.link_transaction(session, ticket, transaction_id, actor=staff.user.username)
-        _audit(session, staff, "ticket.create", ticket_id=ticket.id, kind=ticket.kind)
+        audit_staff_action(session, staff, "ticket.create", ticket_id=ticket.id, kind=ticket.kind)
         return _ticket_detail(session, ticket)
 
 
@@ -748,7 +731,7 @@ def update_ticket(
         if body.assignee_id is not None and session.get(StaffUser, body.assignee_id) is None:
             raise unknown_resource("staff user")
         tickets.update_ticket(session, ticket, actor=staff.user.username, **body.model_dump())
-        _audit(session, staff, "ticket.update", ticket_id=ticket.id)
+        audit_staff_action(session, staff, "ticket.update", ticket_id=ticket.id)
         return _ticket_detail(session, ticket)
 
 
@@ -758,7 +741,7 @@ def accept_suggestion(ticket_id: str, staff: CurrentStaff, db: DatabaseDep) -> T
     with db.session() as session:
         ticket = visible_ticket(session, staff, ticket_id)
         tickets.accept_suggestion(session, ticket, actor=staff.user.username)
-        _audit(session, staff, "ticket.accept_suggestion", ticket_id=ticket.id)
+        audit_staff_action(session, staff, "ticket.accept_suggestion", ticket_id=ticket.id)
         return _ticket_detail(session, ticket)
 
 
@@ -772,7 +755,7 @@ def ticket_status(
         tickets.change_status(
             session, ticket, body.status, actor=staff.user.username, note=body.note
         )
-        _audit(session, staff, "ticket.status", ticket_id=ticket.id, status=body.status)
+        audit_staff_action(session, staff, "ticket.status", ticket_id=ticket.id, status=body.status)
         return _ticket_detail(session, ticket)
 
 
@@ -792,7 +775,7 @@ def ticket_reply(
             )
         tickets.history(session, ticket, "reply", staff.user.username, body=body.body[:500])
         tickets.record_agent_reply(session, ticket, actor=staff.user.username)
-        _audit(session, staff, "ticket.reply", ticket_id=ticket.id)
+        audit_staff_action(session, staff, "ticket.reply", ticket_id=ticket.id)
         return _ticket_detail(session, ticket)
 
 
@@ -810,7 +793,7 @@ def ticket_link(ticket_id: str, body: LinkIn, staff: CurrentStaff, db: DatabaseD
             tickets.link_transaction(
                 session, ticket, body.transaction_id, actor=staff.user.username
             )
-        _audit(session, staff, "ticket.link", ticket_id=ticket.id)
+        audit_staff_action(session, staff, "ticket.link", ticket_id=ticket.id)
         return _ticket_detail(session, ticket)
 
 

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -10,6 +11,7 @@ from wendu.ledger.port import (
     AccountRecord,
     BeneficiaryRecord,
     CardRecord,
+    CoreBank,
     PartyRecord,
     ProductRecord,
     StandingOrderRecord,
@@ -70,3 +72,13 @@ class SandboxCoreBank:
     def cards(self, account_ids: Sequence[str]) -> list[CardRecord]:
         """Return the cards on the accounts, active first."""
         return [CardRecord(*r) for r in self.repo.cards(account_ids)]
+
+
+def core_bank_for(app_state: Any, session: Session) -> CoreBank:
+    """Return the core bank an app is wired to: its configured adapter, else the sandbox ledger.
+
+    A bank plugs in its real core by setting ``app.state.core_bank`` to a factory that takes
+    the request's session.
+    """
+    factory: Callable[[Session], CoreBank] | None = getattr(app_state, "core_bank", None)
+    return factory(session) if factory is not None else SandboxCoreBank(session)

@@ -7,7 +7,6 @@ them) and give the same answers.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated
@@ -19,7 +18,7 @@ from wendu.errors import WenduError, forbidden, unknown_resource
 from wendu.identity.deps import CustomerAccess
 from wendu.identity.tokens import AccessContext
 from wendu.ledger.port import CoreBank
-from wendu.ledger.sandbox import SandboxCoreBank
+from wendu.ledger.sandbox import core_bank_for
 from wendu.openbanking.consents import ACCOUNT_ACCESS
 
 JSON_RANGES = frozenset({"application/json", "application/*", "*/*"})
@@ -62,8 +61,7 @@ async def require_json_body(request: Request) -> None:
 
 async def get_core_bank(request: Request, session: SessionDep) -> CoreBank:
     """Return the core bank for this request: a configured adapter or the sandbox ledger."""
-    factory: Callable[..., CoreBank] | None = getattr(request.app.state, "core_bank", None)
-    return factory(session) if factory is not None else SandboxCoreBank(session)
+    return core_bank_for(request.app.state, session)
 
 
 CoreBankDep = Annotated[CoreBank, Depends(get_core_bank)]
