@@ -71,10 +71,7 @@ def inbox(session: Session, staff: Staff, view: str, limit: int = 200) -> list[C
         query = query.where(Conversation.assignee_id == staff.id, Conversation.status == "assigned")
     elif view == "open":
         query = query.where(Conversation.status.in_(("queued", "assigned")))
-    if not staff.sees_all:
-        query = query.where(
-            (Conversation.team_id.in_(staff.team_ids)) | (Conversation.assignee_id == staff.id)
-        )
+    query = staff.in_queues(query, Conversation)
     query = query.order_by(Conversation.updated_at.desc(), Conversation.id).limit(limit)
     return list(session.execute(query).scalars())
 
@@ -153,8 +150,7 @@ def visible_tickets(
 ) -> list[Ticket]:
     """Return the tickets of the staff member's queues, newest first."""
     query = select(Ticket)
-    if not staff.sees_all:
-        query = query.where((Ticket.team_id.in_(staff.team_ids)) | (Ticket.assignee_id == staff.id))
+    query = staff.in_queues(query, Ticket)
     if customer_id:
         query = query.where(Ticket.customer_id == customer_id)
     if open_only:

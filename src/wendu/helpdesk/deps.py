@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, Request
+from sqlalchemy import ColumnElement, Select, or_
 from sqlalchemy.orm import Session
 
 from wendu.config import Settings
@@ -66,6 +67,17 @@ class Staff:
     def is_manager(self) -> bool:
         """Return True for supervisors and admins."""
         return self.user.role in MANAGER_ROLES
+
+    def in_queues(
+        self, query: Select[Any], model: type[Conversation] | type[Ticket]
+    ) -> Select[Any]:
+        """Limit ``query`` over conversations or tickets to the staff member's queues."""
+        if self.sees_all:
+            return query
+        mine: ColumnElement[bool] = or_(
+            model.team_id.in_(self.team_ids), model.assignee_id == self.id
+        )
+        return query.where(mine)
 
     def can_see_conversation(self, conversation: Conversation) -> bool:
         """Return True when the conversation is in one of the staff member's queues."""

@@ -285,10 +285,7 @@ def inbox(
             )
         elif view == "open":
             query = query.where(Conversation.status.in_(("queued", "assigned")))
-        if not staff.sees_all:
-            query = query.where(
-                (Conversation.team_id.in_(staff.team_ids)) | (Conversation.assignee_id == staff.id)
-            )
+        query = staff.in_queues(query, Conversation)
         if channel:
             query = query.where(Conversation.channel == channel)
         if team_id:
@@ -693,10 +690,7 @@ def list_tickets(
     """List tickets (agents: their teams' and their own)."""
     with db.session(write=False) as session:
         query = select(Ticket)
-        if not staff.sees_all:
-            query = query.where(
-                (Ticket.team_id.in_(staff.team_ids)) | (Ticket.assignee_id == staff.id)
-            )
+        query = staff.in_queues(query, Ticket)
         if status:
             query = query.where(Ticket.status == status)
         if kind:
