@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import weakref
 from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from typing import Annotated, Any
 
 import anyio.to_thread
@@ -77,7 +78,8 @@ async def get_database(request: Request) -> Database:
     return db
 
 
-async def get_session(request: Request) -> AsyncIterator[Session]:
+@asynccontextmanager
+async def _request_session(request: Request, *, write: bool) -> AsyncIterator[Session]:
     """Yield the request's session: it commits once after the handler, or rolls back once.
 
     Bound with ``scope="function"`` so the commit happens before the response is sent.
@@ -88,7 +90,6 @@ async def get_session(request: Request) -> AsyncIterator[Session]:
     a request that holds a connection or a lock always finds threads for its remaining work.
     """
     db: Database = request.app.state.db
-    write = request.method not in READ_METHODS
     gates = _gates(request)
     lock = gates.sqlite_writer if write and db.is_sqlite else None
     if lock is not None:
@@ -112,6 +113,24 @@ async def get_session(request: Request) -> AsyncIterator[Session]:
             lock.release()
 
 
+async def get_session(request: Request) -> AsyncIterator[Session]:
+    """Yield the request's session: a write session unless the method only reads."""
+    async with _request_session(request, write=request.method not in READ_METHODS) as session:
+        yield session
+
+
+async def get_write_session(request: Request) -> AsyncIterator[Session]:
+    """Yield a write session even for a GET whose use case may write (e.g. expiring a consent).
+
+    On SQLite a read transaction cannot safely become a write one: if another connection
+    (say the audit writer) committed since it began, the upgrade fails with "database is
+    locked" at once, without waiting.
+    """
+    async with _request_session(request, write=True) as session:
+        yield session
+
+
 SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
 DatabaseDep = Annotated[Database, Depends(get_database)]
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]
+WriteSessionDep = Annotated[Session, Depends(get_write_session, scope="function")]

@@ -13,7 +13,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body, Depends, Path, Query, Request, Response
 
 from wendu.config import Settings
-from wendu.deps import SessionDep
+from wendu.deps import SessionDep, WriteSessionDep
 from wendu.identity.deps import ClientAccess
 from wendu.ledger.port import CoreBank
 from wendu.openbanking import ais
@@ -141,7 +141,7 @@ def create_consent(
     summary="Get an account-access consent",
 )
 def get_consent(
-    access: ClientAccess, session: SessionDep, self_url: SelfUrl, consent_id: ConsentId
+    access: ClientAccess, session: WriteSessionDep, self_url: SelfUrl, consent_id: ConsentId
 ) -> OBJSONResponse:
     """Return one of the partner's consents (expired ones read as EXPD)."""
     consent = get_account_access_consent(
