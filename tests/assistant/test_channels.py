@@ -77,7 +77,11 @@ def test_card_and_id_numbers_are_masked_in_the_stored_transcript(
     chat = open_chat(client, db, app, settings, customer)
     pan = "6222021234567890123"
     id_number = "11010519491231002X"
-    chat.say(f"我的卡号 {pan} 身份证 {id_number} 被盗刷了")
+    posted = chat.say(f"我的卡号 {pan} 身份证 {id_number} 被盗刷了")
+    # The response gives back the message as stored, so a page can show the masked text.
+    shown = posted["message"]
+    assert shown["author"] == "customer" and pan not in shown["text"]
+    assert id_number not in shown["text"] and shown["text"].startswith("我的卡号 ")
     with db.session() as s:
         bodies = [
             m.body

@@ -12,18 +12,13 @@ never from a download at test time.
 from __future__ import annotations
 
 import json
-import os
 import re
-import shutil
-import socket
-import subprocess
-import sys
-import time
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from tests.browserkit import CHROMIUM_ARGS, chromium, running_server
 from tests.console.conftest import PASSWORD, handed_off_chat, new_staff, new_team
 from tests.factories import make_customer
 
@@ -31,90 +26,12 @@ from wendu.db import Database
 from wendu.helpdesk import conversations
 from wendu.helpdesk.models import Conversation, Message
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless=new",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-
-
-def _chromium() -> str:
-    path = CHROMIUM if os.access(CHROMIUM, os.X_OK) else shutil.which("chromium")
-    if path:
-        return path
-    message = "Debian chromium is not installed: run `make browser` (apt-get install chromium)"
-    if os.environ.get("CI", "").lower() == "true":
-        pytest.fail(message)
-    pytest.skip(message)
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
 
 @pytest.fixture()
 def server(database_url: str, tmp_path: Path) -> Iterator[str]:
     """Start ``uvicorn wendu.app:create_app`` on a free port over the test database."""
-    port = _free_port()
-    base = f"http://127.0.0.1:{port}"
-    env = {
-        **os.environ,
-        "WENDU_ENV": "development",
-        "WENDU_DATABASE_URL": database_url,
-        "WENDU_PUBLIC_URL": base,
-        "WENDU_RUN_WORKER_IN_PROCESS": "false",
-        "WENDU_RATE_LIMIT_PER_MINUTE": "100000",
-        "WENDU_RATE_LIMIT_BURST": "100000",
-    }
-    log = (tmp_path / "uvicorn.log").open("w")
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "uvicorn",
-            "wendu.app:create_app",
-            "--factory",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--log-level",
-            "warning",
-        ],
-        cwd=tmp_path,  # no stray .env from the working tree
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                with urllib.request.urlopen(f"{base}/console/login", timeout=2) as r:
-                    if r.status == 200:
-                        break
-            except OSError:
-                pass
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(
-                    f"uvicorn did not start: {(tmp_path / 'uvicorn.log').read_text()}"
-                )
-            time.sleep(0.2)
+    with running_server(database_url, tmp_path) as base:
         yield base
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-        log.close()
 
 
 def _answer_survey(db: Database, conversation_id: str, base: str, score: int) -> None:
@@ -142,7 +59,7 @@ def _answer_survey(db: Database, conversation_id: str, base: str, score: int) ->
 
 
 def test_agent_resolves_a_chat_and_the_csat_shows_in_the_report(server: str, db: Database) -> None:
-    executable = _chromium()
+    executable = chromium()
     from playwright.sync_api import expect, sync_playwright
 
     team = new_team(db, "浏览器")

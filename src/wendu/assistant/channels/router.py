@@ -123,6 +123,7 @@ async def post_message(
         "intent": result.intent,
         "language": result.language,
         "sentiment": result.sentiment,
+        "message": result.received,
         "replies": result.replies,
     }
 

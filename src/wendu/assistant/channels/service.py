@@ -38,6 +38,7 @@ class TurnResult:
     """What the caller gets back for one customer message."""
 
     replies: list[dict[str, Any]]
+    received: dict[str, Any]  # the customer's message as stored (card and ID numbers masked)
     status: str
     intent: str | None
     language: str
@@ -106,7 +107,7 @@ def _understand(text: str) -> Understanding:
 
 def _receive(
     db: Database, chat_id: str, access: AccessContext, text: str
-) -> tuple[Understanding, dict[str, Any], str, int]:
+) -> tuple[Understanding, dict[str, Any], str, dict[str, Any]]:
     understanding = _understand(text)
     with db.session() as session:
         chat = get_session(session, chat_id, access)
@@ -122,7 +123,8 @@ def _receive(
             sentiment=understanding.sentiment.score,
             emotion=understanding.sentiment.emotion,
         )
-        return understanding, dict(chat.state or new_state()), conversation.status, message.id
+        state = dict(chat.state or new_state())
+        return understanding, state, conversation.status, _message_out(message)
 
 
 def _knowledge(db: Database, text: str, language: str) -> dict[str, Any] | None:
@@ -214,10 +216,14 @@ async def post_message(
     access: AccessContext, token: str, text: str,
 ) -> TurnResult:  # fmt: skip
     """Run one customer message through the assistant (or relay it to the agent)."""
-    understanding, state, status, _ = await run_in_threadpool(_receive, db, chat_id, access, text)
+    understanding, state, status, received = await run_in_threadpool(
+        _receive, db, chat_id, access, text
+    )
     sentiment = understanding.sentiment.as_dict()
     if status in WITH_PERSON:
-        return TurnResult([], status, understanding.intent, understanding.language, sentiment)
+        return TurnResult(
+            [], received, status, understanding.intent, understanding.language, sentiment
+        )
     fx_prefix: list[str] = []
     if state.get("handed_off"):
         # The agent handed the chat back: the assistant resumes with a fresh task state.
@@ -234,4 +240,6 @@ async def post_message(
     replies, status = await run_in_threadpool(
         _store, db, chat_id, access, turn.state, fx, understanding
     )
-    return TurnResult(replies, status, understanding.intent, understanding.language, sentiment)
+    return TurnResult(
+        replies, received, status, understanding.intent, understanding.language, sentiment
+    )

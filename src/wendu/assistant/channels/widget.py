@@ -109,17 +109,21 @@ def widget_page(request: Request) -> HTMLResponse:
     signed_in = customer_id_from(request, settings) is not None
     lang = "en" if request.query_params.get("lang") == "en" else "zh"
     config = json.dumps({"signedIn": signed_in, "lang": lang, "login": "/customer/login"})
-    title = "在线客服" if lang == "zh" else "Chat with us"
+    zh = lang == "zh"
+    title = "在线客服" if zh else "Chat with us"
+    label = "输入消息，按回车发送" if zh else "Type a message and press Enter to send"
+    # The input stays disabled until the script has a token and an open chat.
     page = f"""<!doctype html>
 <html lang="{lang}"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{html.escape(title)} · {html.escape(settings.bank_name)}</title>
 <link rel="stylesheet" href="/chat/static/widget.css"></head>
 <body><main id="wendu-chat" class="chat" data-config='{html.escape(config)}'>
-<header>{html.escape(title)}</header>
+<header><h1>{html.escape(title)}</h1><p id="status" role="status"></p></header>
 <ol id="log" class="log" aria-live="polite"></ol>
-<form id="form"><input id="text" autocomplete="off" maxlength="2000">
-<button type="submit">{"发送" if lang == "zh" else "Send"}</button></form>
+<form id="form"><label for="text" class="visually-hidden">{label}</label>
+<input id="text" autocomplete="off" maxlength="2000" placeholder="{label}" disabled>
+<button id="send" type="submit" disabled>{"发送" if zh else "Send"}</button></form>
 </main><script src="/chat/static/widget.js"></script></body></html>"""
     return HTMLResponse(
         page,

@@ -6,28 +6,90 @@
   var log = document.getElementById("log");
   var form = document.getElementById("form");
   var input = document.getElementById("text");
-  var token = null, sessionId = null, lastId = 0;
+  var send = document.getElementById("send");
+  var statusLine = document.getElementById("status");
+  var TEXTS = {
+    zh: {
+      bot: "正在与智能助理对话", queued: "正在等待人工客服", assigned: "人工客服为您服务中",
+      resolved: "问题已解决", closed: "会话已结束", connecting: "正在连接…",
+      notSent: "消息发送失败：", failedStart: "无法开始会话：", lost: "与服务器的连接已中断：",
+      restart: "请刷新页面重新开始。", network: "网络错误，请稍后再试。"
+    },
+    en: {
+      bot: "Chatting with the assistant", queued: "Waiting for a colleague",
+      assigned: "Chatting with a colleague", resolved: "Resolved", closed: "This chat has ended",
+      connecting: "Connecting…", notSent: "Your message could not be sent: ",
+      failedStart: "The chat could not start: ", lost: "The chat stopped receiving replies: ",
+      restart: "Please reload the page to start again.",
+      network: "Network error, please try again."
+    }
+  };
+  var t = TEXTS[config.lang] || TEXTS.zh;
+  var token = null, sessionId = null, lastEventId = 0, listening = false;
+  var shown = {};  // ids of server messages already on the page
 
-  function show(author, text) {
+  function show(author, text, id) {
+    if (id !== undefined) {
+      if (shown[id]) { return null; }
+      shown[id] = true;
+    }
     var li = document.createElement("li");
     li.className = "msg " + author;
     li.textContent = text;
     log.appendChild(li);
     log.scrollTop = log.scrollHeight;
+    return li;
   }
+  function showError(prefix, error) {
+    var li = show("error", prefix + (error && error.message ? error.message : t.network));
+    li.setAttribute("role", "alert");
+    if (error && (error.status === 401 || error.status === 403)) {
+      li.textContent += " " + t.restart;
+    }
+  }
+  function setStatus(status) {
+    statusLine.textContent = t[status] || status;
+    statusLine.setAttribute("data-status", status);
+  }
+  // Reject with an Error carrying the HTTP status and the API's own message (OB error body).
+  function failure(r) {
+    return r.text().then(function (body) {
+      var message = r.status + " " + r.statusText;
+      try {
+        var data = JSON.parse(body);
+        var first = data.Errors && data.Errors[0];
+        message = (first && first.Message) || data.Message || data.error_description || message;
+      } catch (ignored) { /* not JSON: keep the status line */ }
+      var error = new Error(message);
+      error.status = r.status;
+      throw error;
+    });
+  }
+  function json(r) { return r.ok ? r.json() : failure(r); }
   function api(method, path, body) {
     return fetch(path, {
       method: method, credentials: "same-origin",
       headers: { "Authorization": "Bearer " + token, "Content-Type": "application/json",
                  "Accept": "application/json" },
       body: body ? JSON.stringify(body) : undefined
-    }).then(function (r) { return r.json(); });
+    }).then(json);
+  }
+  function onEvent(event, data) {
+    if (event === "message") {
+      var m = JSON.parse(data);
+      if (m.id > lastEventId) { lastEventId = m.id; }
+      show(m.author, m.text, m.id);
+    } else if (event === "status") {
+      setStatus(JSON.parse(data).status);
+    }
   }
   // EventSource cannot send an Authorization header, so read the SSE stream with fetch.
   function listen() {
-    fetch("/chat/v1/sessions/" + sessionId + "/events?wait=25&after=" + lastId, {
+    listening = true;
+    fetch("/chat/v1/sessions/" + sessionId + "/events?wait=25&after=" + lastEventId, {
       headers: { "Authorization": "Bearer " + token, "Accept": "text/event-stream" }
     }).then(function (r) {
+      if (!r.ok) { return failure(r); }
       var reader = r.body.getReader(), decoder = new TextDecoder(), buffer = "";
       function pump() {
         return reader.read().then(function (chunk) {
@@ -41,35 +103,88 @@
               if (line.indexOf("event: ") === 0) { event = line.slice(7); }
               if (line.indexOf("data: ") === 0) { data += line.slice(6); }
             });
-            if (event === "message") {
-              var m = JSON.parse(data);
-              if (m.id > lastId) { lastId = m.id; show(m.author, m.text); }
-            }
+            onEvent(event, data);
           });
           return pump();
         });
       }
       return pump();
-    }).catch(function () { setTimeout(listen, 3000); });
+    }).catch(function (error) {
+      if (error.status && error.status < 500) {
+        // Refused (token revoked or expired, chat gone): retrying cannot help.
+        listening = false;
+        showError(t.lost, error);
+        return;
+      }
+      setTimeout(listen, 3000);
+    });
+  }
+  function ready(session) {
+    sessionId = session.session_id;
+    setStatus("bot");
+    input.disabled = false;
+    send.disabled = false;
+    input.focus();
+    listen();
   }
   function start() {
     if (!config.signedIn) {
-      window.location.href = config.login + "?next=" + encodeURIComponent("/chat/widget");
+      // The login page sends the customer back here, in the language they chose there.
+      window.location.href = config.login + "?next=" + encodeURIComponent("/chat/widget") +
+        "&lang=" + config.lang;
       return;
     }
+    statusLine.textContent = t.connecting;
     fetch("/chat/widget/token", { method: "POST", credentials: "same-origin" })
-      .then(function (r) { return r.json(); })
-      .then(function (t) { token = t.access_token; return api("POST", "/chat/v1/sessions",
-        { channel: "web_widget", language: config.lang }); })
-      .then(function (s) { sessionId = s.session_id; listen(); });
+      .then(json)
+      .then(function (issued) {
+        token = issued.access_token;
+        return api("POST", "/chat/v1/sessions", { channel: "web_widget", language: config.lang });
+      })
+      .then(ready)
+      .catch(function (error) {
+        if (error.status === 401) {  // the bank's sign-in expired: sign in again
+          config.signedIn = false;
+          start();
+          return;
+        }
+        showError(t.failedStart, error);
+      });
   }
-  form.addEventListener("submit", function (e) {
-    e.preventDefault();
+  function submit() {
     var text = input.value.trim();
     if (!text || !sessionId) { return; }
     input.value = "";
-    show("customer", text);
-    api("POST", "/chat/v1/sessions/" + sessionId + "/messages", { text: text });
+    input.focus();
+    var echo = show("customer", text);
+    echo.classList.add("pending");
+    api("POST", "/chat/v1/sessions/" + sessionId + "/messages", { text: text })
+      .then(function (result) {
+        echo.classList.remove("pending");
+        if (result.message) {
+          // Show what the bank stored (card and ID numbers masked), not what was typed.
+          echo.textContent = result.message.text;
+          shown[result.message.id] = true;
+        }
+        (result.replies || []).forEach(function (m) { show(m.author, m.text, m.id); });
+        if (result.status) { setStatus(result.status); }
+      })
+      .catch(function (error) {
+        echo.classList.remove("pending");
+        echo.classList.add("failed");
+        showError(t.notSent, error);
+      });
+  }
+  form.addEventListener("submit", function (e) {
+    e.preventDefault();
+    submit();
+  });
+  input.addEventListener("keydown", function (e) {
+    if (e.key === "Enter" && !e.shiftKey && !e.isComposing) {
+      // Enter sends (but not while an input method is composing Chinese characters).
+      e.preventDefault();
+      submit();
+    }
   });
   start();
 })();
