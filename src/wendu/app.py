@@ -30,6 +30,7 @@ ROUTER_MODULES: tuple[str, ...] = (
     "wendu.assistant.flows.router",
     "wendu.assistant.channels.router",
     "wendu.assistant.knowledge.router",
+    "wendu.assistant.knowledge.staff_router",
 )
 
 

@@ -171,6 +171,10 @@ GET /helpdesk/v1/reports/conversations.csv staff
 GET /helpdesk/v1/reports/backlog staff
 GET /helpdesk/v1/reports/tickets staff
 GET /helpdesk/v1/reports/first-experience staff
+GET /helpdesk/v1/knowledge/articles staff
+POST /helpdesk/v1/knowledge/articles staff
+GET /helpdesk/v1/knowledge/articles/{slug} staff
+PATCH /helpdesk/v1/knowledge/articles/{slug} staff
 POST /helpdesk/v1/channel/conversations public
 POST /helpdesk/v1/channel/conversations/{conversation_id}/messages conversation
 POST /helpdesk/v1/channel/conversations/{conversation_id}/human conversation

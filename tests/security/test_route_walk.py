@@ -376,6 +376,7 @@ ELSEWHERE = {
     "/customer/apps/": "tests/identity/test_connected_apps.py",
     "/helpdesk/v1/channel/": "test_channel_token_of_another_conversation_is_refused (below)",
     "/helpdesk/v1/surveys/": "capability URL: the signed token is the id (401 when forged)",
+    "/helpdesk/v1/knowledge/": "tests/assistant/test_knowledge_staff_api.py (shared, roles)",
     "/helpdesk/v1/": "tests/helpdesk/test_permissions.py (role and team scope, every route)",
     "/console/": "test_console_and_customer_scope.py (team scope of every console object page)",
     "/chat/static/": "public asset",

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import datetime as dt
 from typing import Annotated, Any
+from urllib.parse import quote
 
 from fastapi import APIRouter, Form, Request
-from fastapi.responses import HTMLResponse, Response
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from wendu.assistant.knowledge import service as kb
-from wendu.assistant.knowledge.search import search as kb_find
-from wendu.audit import chain, record
+from wendu.audit import chain
 from wendu.audit.models import AuditEntry
 from wendu.console.auth import CsrfChecked, OptionalStaff
 from wendu.console.charts import bar_chart, line_chart
@@ -20,8 +21,10 @@ from wendu.console.i18n import translate
 from wendu.console.render import render
 from wendu.db import utcnow
 from wendu.deps import SessionDep
-from wendu.errors import forbidden
+from wendu.errors import WenduError, forbidden
 from wendu.helpdesk import reports
+from wendu.identity.models import StaffUser
+from wendu.identity.staff import WRITE_ROLES
 
 router = APIRouter(prefix="/console", include_in_schema=False)
 
@@ -140,24 +143,85 @@ def report_drill(
 # Knowledge base ---------------------------------------------------------------------------
 
 
+NEW_ARTICLE_FIELDS = ("slug", "category", "title_zh", "title_en", "body_zh", "body_en", "tags")
+
+
+def _kb_list_page(
+    request: Request,
+    user: StaffUser,
+    session: Session,
+    q: str = "",
+    *,
+    draft: dict[str, str] | None = None,
+    error: str | None = None,
+    status_code: int = 200,
+) -> HTMLResponse:
+    return render(
+        request,
+        "kb_list.html",
+        user=user,
+        articles=kb.find_articles(session, q),
+        q=q,
+        can_write=user.role in WRITE_ROLES,
+        draft=draft or {},
+        error=error,
+        status_code=status_code,
+    )
+
+
 @router.get("/kb", response_class=HTMLResponse)
 def kb_list(request: Request, user: OptionalStaff, session: SessionDep, q: str = "") -> Response:
-    """List knowledge articles (drafts included), or those matching a search."""
+    """List knowledge articles (drafts and archived included), or those matching a search."""
     if user is None:
         return to_login(request)
-    articles = kb.list_articles(session, include_drafts=True)
-    hits: list[Any] = []
-    if q.strip():
-        hits = kb_find(session, q.strip(), user.language, limit=10)
-        needle = q.strip().lower()
-        found = {h.slug for h in hits}
-        articles = [
-            a
-            for a in articles
-            if a.slug in found
-            or needle in (a.title_zh + a.title_en + a.body_zh + a.body_en).lower()
-        ]
-    return render(request, "kb_list.html", user=user, articles=articles, q=q, hits=hits)
+    return _kb_list_page(request, user, session, q.strip())
+
+
+@router.post("/kb")
+def kb_create(
+    request: Request,
+    user: OptionalStaff,
+    session: SessionDep,
+    _csrf: CsrfChecked,
+    slug: Annotated[str, Form()] = "",
+    category: Annotated[str, Form()] = "",
+    title_zh: Annotated[str, Form()] = "",
+    title_en: Annotated[str, Form()] = "",
+    body_zh: Annotated[str, Form()] = "",
+    body_en: Annotated[str, Form()] = "",
+    tags: Annotated[str, Form()] = "",
+    status: Annotated[str, Form()] = "draft",
+) -> Response:
+    """Create an article (the list page's "new article" form); audited like an edit."""
+    staff = writer(user)
+    form = {
+        "slug": slug.strip(),
+        "category": category.strip(),
+        "title_zh": title_zh,
+        "title_en": title_en,
+        "body_zh": body_zh,
+        "body_en": body_en,
+        "tags": tags,
+    }
+    data: dict[str, Any] = {
+        **form,
+        "tags": [t.strip() for t in tags.replace("，", ",").split(",") if t.strip()],
+        "status": status,
+    }
+    try:
+        kb.create_article(session, data, staff=staff.username, audit="console")
+    except WenduError as exc:
+        session.rollback()
+        message = exc.items[0].message if exc.items else str(exc)
+        return _kb_list_page(
+            request,
+            staff,
+            session,
+            draft={**form, "status": status},
+            error=message,
+            status_code=exc.status,
+        )
+    return RedirectResponse(f"/console/kb/{quote(data['slug'])}?done=created", status_code=303)
 
 
 @router.get("/kb/{slug}", response_class=HTMLResponse)
@@ -174,7 +238,8 @@ def kb_edit(
         user=user,
         article=article,
         error=error,
-        can_write=user.role in ("admin", "supervisor", "agent"),
+        statuses=kb.STATUSES,
+        can_write=user.role in WRITE_ROLES,
     )
 
 
@@ -189,8 +254,9 @@ def kb_save(
     body_zh: Annotated[str, Form()],
     body_en: Annotated[str, Form()],
     status: Annotated[str, Form()] = "published",
+    version: Annotated[int | None, Form()] = None,
 ) -> Response:
-    """Save an edit (live for the assistant on its next question); audited."""
+    """Save an edit of the version shown (live for the assistant on its next question); audited."""
     staff = writer(user)
     changes = {
         "title_zh": title_zh,
@@ -201,13 +267,13 @@ def kb_save(
     }
 
     def run() -> None:
-        article = kb.update_article(session, slug, changes, staff=staff.username)
-        record(
+        kb.update_article(
             session,
-            actor_type="staff",
-            actor_id=staff.username,
-            action="console.kb.update",
-            detail={"slug": slug, "version": article.version, "status": article.status},
+            slug,
+            changes,
+            staff=staff.username,
+            expected_version=version,
+            audit="console",
         )
 
     return act(session, f"/console/kb/{slug}", run, done="saved")
