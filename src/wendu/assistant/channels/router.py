@@ -109,7 +109,11 @@ async def open_chat(request: Request, caller: CallerDep, body: OpenChat | None =
 async def post_message(
     request: Request, chat_id: ChatId, caller: CallerDep, body: ChatMessage
 ) -> dict[str, Any]:
-    """Send the customer's message; the replies come back here and on the event stream."""
+    """Send the customer's message; the replies come back here and on the event stream.
+
+    Messages of one chat are handled one at a time, in the order they arrive; ``seq``
+    numbers them (1, 2, 3, ...) and ``message`` is the message as stored (masked).
+    """
     text = body.text.strip()
     if not text:
         raise bad_request("a message needs text", path="text")
@@ -123,6 +127,7 @@ async def post_message(
         "intent": result.intent,
         "language": result.language,
         "sentiment": result.sentiment,
+        "seq": result.seq,
         "message": result.received,
         "replies": result.replies,
     }

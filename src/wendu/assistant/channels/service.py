@@ -1,16 +1,43 @@
 """Chat sessions: open one for a consented customer, run a turn, relay after hand-off.
 
 A turn runs in three steps so no database transaction is held while the flows call the
-API over HTTP: (1) store the customer's message and read the state, (2) decide and act
-through the API with the caller's token, (3) store the replies, ticket, hand-off and state.
+API over HTTP: (1) take the chat's turn lease, store the customer's message and read the
+state, (2) decide and act through the API with the caller's token, (3) store the replies,
+ticket, hand-off and state and give the lease back — all of (3) in one transaction.
+
+**One turn at a time per chat.** Two messages sent at the same moment must not both start
+from the same state (the later write would win: a lost update, replies interleaved). The
+turn *leases* the chat instead of locking it for the whole turn:
+
+- Step (1) is a compare-and-set, ``UPDATE … SET lease_owner = me, seq = seq + 1 WHERE
+  lease_owner IS NULL OR lease_until < now``, committed at once. On PostgreSQL the UPDATE
+  takes the row lock, so of two processes exactly one sees the lease free; on SQLite the
+  write transaction (``BEGIN IMMEDIATE``) serialises it. Step (3) stores only if it still
+  holds the lease (``WHERE lease_owner = me``) and clears it in the same transaction.
+- So the lease is a database fact, correct across any number of server processes, yet no
+  transaction stays open during the slow NLU/HTTP work: a write transaction held that long
+  would block every other writer on SQLite, and a ``SELECT … FOR UPDATE`` held across the
+  turn would pin a PostgreSQL connection per waiting message. An in-process lock alone
+  would serialise nothing between processes.
+- Messages waiting in *this* process queue on a per-chat ``asyncio.Lock`` (first come,
+  first served, no polling); only a lease held by another process is polled, with backoff.
+- A crashed turn cannot wedge the chat: its lease expires after ``LEASE`` (longer than any
+  turn: each API call times out after 30 s). A turn that outlives its lease is refused at
+  step (3) with 409 rather than overwrite the newer state.
+- ``seq`` numbers the customer's messages 1, 2, 3, … in the order their turns ran.
 """
 
 from __future__ import annotations
 
+import asyncio
+import secrets
+import weakref
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 import httpx
+from sqlalchemy import or_, update
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
@@ -22,7 +49,7 @@ from wendu.assistant.flows.tasks import MERCHANTS
 from wendu.assistant.knowledge import answer as knowledge_answer
 from wendu.assistant.sentiment import analyse
 from wendu.db import Database, utcnow
-from wendu.errors import unknown_resource
+from wendu.errors import conflict, unknown_resource
 from wendu.helpdesk import conversations
 from wendu.helpdesk.models import Conversation
 from wendu.helpdesk.routing import route
@@ -31,6 +58,8 @@ from wendu.identity.tokens import AccessContext
 from wendu.kit.ids import new_id
 
 WITH_PERSON = ("queued", "assigned")
+LEASE = timedelta(seconds=150)  # longer than a turn can take (a few API calls of <= 30 s)
+WAIT_FOR_TURN = 180.0  # seconds a message waits for the turns before it, then 409
 
 
 @dataclass
@@ -39,6 +68,7 @@ class TurnResult:
 
     replies: list[dict[str, Any]]
     received: dict[str, Any]  # the customer's message as stored (card and ID numbers masked)
+    seq: int  # its number in the chat: 1, 2, 3, ... in the order the turns ran
     status: str
     intent: str | None
     language: str
@@ -105,26 +135,99 @@ def _understand(text: str) -> Understanding:
     )
 
 
+@dataclass
+class _Received:
+    state: dict[str, Any]
+    status: str
+    message: dict[str, Any]
+    seq: int
+
+
 def _receive(
-    db: Database, chat_id: str, access: AccessContext, text: str
-) -> tuple[Understanding, dict[str, Any], str, dict[str, Any]]:
-    understanding = _understand(text)
+    db: Database, chat_id: str, access: AccessContext, understanding: Understanding, owner: str
+) -> _Received | None:
+    """Take the chat's turn lease, store the customer's message, return the state.
+
+    Returns None, storing nothing, while another turn holds the lease.
+    """
     with db.session() as session:
         chat = get_session(session, chat_id, access)
+        now = utcnow()
+        taken = session.execute(
+            update(ChatSession)
+            .where(
+                ChatSession.id == chat.id,
+                or_(ChatSession.lease_owner.is_(None), ChatSession.lease_until < now),
+            )
+            .values(lease_owner=owner, lease_until=now + LEASE, seq=ChatSession.seq + 1)
+            .execution_options(synchronize_session=False)
+        )
+        if _rowcount(taken) != 1:
+            return None
+        session.refresh(chat)  # the state the previous turn stored (we hold the row now)
         conversation = conversations.get_conversation(session, chat.conversation_id)
         message = conversations.add_message(
             session,
             conversation,
             author_type="customer",
             author_id=chat.customer_id,
-            body=text,
+            body=understanding.text,
             intent=understanding.intent,
             confidence=round(understanding.confidence, 4),
             sentiment=understanding.sentiment.score,
             emotion=understanding.sentiment.emotion,
         )
+        if conversation.status in WITH_PERSON:
+            # Relayed to the agent: no assistant turn follows, so the lease ends here.
+            chat.lease_owner = None
+            chat.lease_until = None
         state = dict(chat.state or new_state())
-        return understanding, state, conversation.status, _message_out(message)
+        return _Received(state, conversation.status, _message_out(message), chat.seq)
+
+
+def _rowcount(result: Any) -> int:
+    return int(result.rowcount)
+
+
+def _release(db: Database, chat_id: str, owner: str) -> None:
+    """Give the lease back after a turn that failed before storing (no-op if not ours)."""
+    with db.session() as session:
+        session.execute(
+            update(ChatSession)
+            .where(ChatSession.id == chat_id, ChatSession.lease_owner == owner)
+            .values(lease_owner=None, lease_until=None)
+            .execution_options(synchronize_session=False)
+        )
+
+
+# Per-chat locks of this process, per event loop (an asyncio.Lock belongs to one loop);
+# an entry disappears with the last message waiting on it.
+_LOCAL: weakref.WeakValueDictionary[tuple[int, str], asyncio.Lock] = weakref.WeakValueDictionary()
+
+
+def _local_lock(chat_id: str) -> asyncio.Lock:
+    key = (id(asyncio.get_running_loop()), chat_id)
+    lock = _LOCAL.get(key)
+    if lock is None:
+        lock = _LOCAL[key] = asyncio.Lock()
+    return lock
+
+
+async def _take_turn(
+    db: Database, chat_id: str, access: AccessContext, understanding: Understanding, owner: str
+) -> _Received:
+    """Wait until the chat is free (a turn in another process may hold it), then take it."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + WAIT_FOR_TURN
+    delay = 0.02
+    while True:
+        received = await run_in_threadpool(_receive, db, chat_id, access, understanding, owner)
+        if received is not None:
+            return received
+        if loop.time() >= deadline:
+            raise conflict("The assistant is still answering an earlier message; send it again")
+        await asyncio.sleep(delay)
+        delay = min(delay * 2, 0.5)
 
 
 def _knowledge(db: Database, text: str, language: str) -> dict[str, Any] | None:
@@ -157,9 +260,20 @@ def _store(
     state: dict[str, Any],
     fx: Effects,
     understanding: Understanding,
+    owner: str,
 ) -> tuple[list[dict[str, Any]], str]:
     with db.session() as session:
         chat = get_session(session, chat_id, access)
+        # Still ours? Then hand the lease back in the same transaction as the new state.
+        released = session.execute(
+            update(ChatSession)
+            .where(ChatSession.id == chat.id, ChatSession.lease_owner == owner)
+            .values(lease_owner=None, lease_until=None)
+            .execution_options(synchronize_session=False)
+        )
+        if _rowcount(released) != 1:
+            raise conflict("This message took too long and was overtaken; send it again")
+        session.refresh(chat)
         conversation = conversations.get_conversation(session, chat.conversation_id)
         replies = list(fx.replies)
         if fx.ticket is not None:
@@ -215,15 +329,42 @@ async def post_message(
     db: Database, transport: httpx.AsyncBaseTransport, base_url: str, chat_id: str,
     access: AccessContext, token: str, text: str,
 ) -> TurnResult:  # fmt: skip
-    """Run one customer message through the assistant (or relay it to the agent)."""
-    understanding, state, status, received = await run_in_threadpool(
-        _receive, db, chat_id, access, text
-    )
+    """Run one customer message through the assistant (or relay it to the agent).
+
+    Messages of one chat run strictly one after another (see the module's docstring).
+    """
+    understanding = await run_in_threadpool(_understand, text)  # needs no state: outside
     sentiment = understanding.sentiment.as_dict()
-    if status in WITH_PERSON:
-        return TurnResult(
-            [], received, status, understanding.intent, understanding.language, sentiment
-        )
+    owner = secrets.token_hex(16)
+    async with _local_lock(chat_id):
+        received = await _take_turn(db, chat_id, access, understanding, owner)
+        if received.status in WITH_PERSON:
+            return TurnResult(
+                [], received.message, received.seq, received.status,
+                understanding.intent, understanding.language, sentiment,
+            )  # fmt: skip
+        stored = False
+        try:
+            replies, status = await _run_turn(
+                db, transport, base_url, chat_id, access, token, understanding, received, owner
+            )
+            stored = True
+        finally:
+            if not stored:
+                await run_in_threadpool(_release, db, chat_id, owner)
+    return TurnResult(
+        replies, received.message, received.seq, status,
+        understanding.intent, understanding.language, sentiment,
+    )  # fmt: skip
+
+
+async def _run_turn(
+    db: Database, transport: httpx.AsyncBaseTransport, base_url: str, chat_id: str,
+    access: AccessContext, token: str, understanding: Understanding, received: _Received,
+    owner: str,
+) -> tuple[list[dict[str, Any]], str]:  # fmt: skip
+    """Decide and act through the API, then store the turn (holding the chat's lease)."""
+    state = received.state
     fx_prefix: list[str] = []
     if state.get("handed_off"):
         # The agent handed the chat back: the assistant resumes with a fresh task state.
@@ -237,9 +378,6 @@ async def post_message(
         turn = Turn(state, understanding, BankApi(client, token), knowledge)
         fx = await turn.run()
     fx.replies = fx_prefix + fx.replies
-    replies, status = await run_in_threadpool(
-        _store, db, chat_id, access, turn.state, fx, understanding
-    )
-    return TurnResult(
-        replies, received, status, understanding.intent, understanding.language, sentiment
+    return await run_in_threadpool(
+        _store, db, chat_id, access, turn.state, fx, understanding, owner
     )

@@ -2,6 +2,7 @@
 
 The state lives in the database, not in a process, so any API process can continue a chat.
 Access tokens are never stored: every request brings the caller's own bearer token.
+One turn at a time holds a chat through a lease on its row (``lease_owner``/``lease_until``).
 """
 
 from __future__ import annotations
@@ -31,5 +32,10 @@ class ChatSession(Base):
     # current flow, slots, pending confirmation, intent history, fallbacks, sentiment trend
     state: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     turns: Mapped[int] = mapped_column(Integer, default=0)
+    # Customer messages received; the number of the latest one (1, 2, 3, ...).
+    seq: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # The turn in progress holds the chat (see ``channels.service``): who, and until when.
+    lease_owner: Mapped[str | None] = mapped_column(String(32))
+    lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
