@@ -127,6 +127,7 @@ GET /console/sla console
 GET /console/reports console
 GET /console/reports/drill console
 GET /console/kb console
+POST /console/kb console
 GET /console/kb/{slug} console
 POST /console/kb/{slug} console
 GET /console/audit console
