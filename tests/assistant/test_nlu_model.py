@@ -436,3 +436,48 @@ def test_estimator_contract(name: str) -> None:
 
 def test_calibrated_regression_passes_sklearn_estimator_checks() -> None:
     check_estimator(CalibratedLogisticRegression(cv=2, random_state=0))
+
+
+# ------------------------------------------------------------------ intent names as examples
+
+NAMED_TEXTS = [
+    "where is the card you posted", "my new card hasn't come", "still waiting for the card",
+    "卡还没寄到", "新卡什么时候到", "寄的卡没收到",
+    "what rate do you use for euros", "pound to yuan rate today", "how many dollars for 100 pounds",
+    "欧元汇率多少", "今天美元兑人民币多少", "换外币按什么价",
+    "asdf qwer", "tell me a joke", "what's the weather", "讲个笑话", "今天天气", "随便说说",
+]  # fmt: skip
+NAMED_LABELS = ["card_arrival"] * 6 + ["exchange_rate"] * 6 + [OUT_OF_SCOPE] * 6
+
+
+def _tfidf_ensemble(name_weight: float) -> IntentEnsemble:
+    return IntentEnsemble(views=("tfidf",), C=(10.0,), cv=3, name_weight=name_weight)
+
+
+def test_intent_names_are_learned_as_weighted_examples() -> None:
+    with_names = _tfidf_ensemble(2.0).fit(NAMED_TEXTS, NAMED_LABELS)
+    without = _tfidf_ensemble(0.0).fit(NAMED_TEXTS, NAMED_LABELS)
+    vocabulary = with_names.featurizers_[0].word_vectorizer_.vocabulary_
+    assert (
+        "arrival" in vocabulary
+        and "arrival" not in without.featurizers_[0].word_vectorizer_.vocabulary_
+    )
+    # the out-of-scope class has no name example: its name is not something customers say
+    assert "scope" not in vocabulary
+    assert with_names.predict(["card arrival", "exchange rate"]).tolist() == [
+        "card_arrival",
+        "exchange_rate",
+    ]
+    # calibration and out-of-fold probabilities cover the given examples only
+    assert with_names.oof_proba_ is not None and with_names.oof_proba_.shape == (18, 3)
+
+
+def test_numeric_labels_get_no_name_examples() -> None:
+    ensemble = _tfidf_ensemble(2.0).fit(TEXTS, [LABELS.index(x) for x in LABELS])
+    assert ensemble.oof_proba_ is not None and ensemble.oof_proba_.shape[0] == len(TEXTS)
+    assert set(ensemble.predict(TEXTS)) <= {0, 6, 12}
+
+
+def test_negative_name_weight_is_refused() -> None:
+    with pytest.raises(ValueError, match="name_weight"):
+        _tfidf_ensemble(-1.0).fit(NAMED_TEXTS, NAMED_LABELS)
