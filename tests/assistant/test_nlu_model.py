@@ -10,6 +10,7 @@ from typing import Any
 
 import numpy as np
 import pytest
+import scipy.sparse as sp
 from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
 from sklearn.utils.estimator_checks import check_estimator
@@ -481,3 +482,12 @@ def test_numeric_labels_get_no_name_examples() -> None:
 def test_negative_name_weight_is_refused() -> None:
     with pytest.raises(ValueError, match="name_weight"):
         _tfidf_ensemble(-1.0).fit(NAMED_TEXTS, NAMED_LABELS)
+
+
+def test_one_message_tfidf_path_matches_scikit_learn() -> None:
+    features = TfidfFeatures().fit(NAMED_TEXTS + TEXTS)
+    messages = [*NAMED_TEXTS[:3], "我的卡丢了怎么办", "card card card lost", "", "zzqx unknown"]
+    fast = sp.vstack([features.transform([m]) for m in messages]).toarray()
+    batch = features.transform(messages * 2)[: len(messages)].toarray()  # > 8 rows: sklearn
+    assert np.allclose(fast, batch, atol=1e-6)
+    assert np.allclose(np.linalg.norm(fast[:5], axis=1), np.sqrt(2), atol=1e-5)  # 2 unit blocks

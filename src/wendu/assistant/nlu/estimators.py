@@ -101,8 +101,50 @@ class TfidfFeatures(TransformerMixin, BaseEstimator):
         """Return word and character TF-IDF blocks side by side (each row L2-normalised)."""
         check_is_fitted(self, "word_vectorizer_")
         texts = _texts(X)
-        blocks = [self.word_vectorizer_.transform(texts), self.char_vectorizer_.transform(texts)]
+        if len(texts) <= _FAST_ROWS:
+            blocks = [_tfidf_rows(self.word_vectorizer_, texts)]
+            blocks.append(_tfidf_rows(self.char_vectorizer_, texts))
+        else:
+            blocks = [
+                self.word_vectorizer_.transform(texts),
+                self.char_vectorizer_.transform(texts),
+            ]
         return sp.csr_matrix(sp.hstack(blocks, format="csr"))
+
+
+_FAST_ROWS = 8  # a chat message or a few: sklearn's input checks cost more than the maths
+
+
+def _tfidf_rows(vectorizer: TfidfVectorizer, texts: list[str]) -> sp.csr_matrix:
+    """Compute ``vectorizer.transform(texts)`` directly, for the one-message hot path.
+
+    Same result as scikit-learn (counts of in-vocabulary terms, sublinear tf, idf, L2
+    rows; ``test_nlu_model`` checks it) without the per-call validation that makes up
+    most of the time of a single short text.
+    """
+    analyze = vectorizer.build_analyzer()
+    vocabulary = vectorizer.vocabulary_
+    idf = vectorizer.idf_
+    indptr, indices, values = [0], [], []
+    for text in texts:
+        counts: dict[int, int] = {}
+        for term in analyze(text):
+            column = vocabulary.get(term)
+            if column is not None:
+                counts[column] = counts.get(column, 0) + 1
+        columns = np.fromiter(counts, dtype=np.int64, count=len(counts))
+        tf = np.fromiter(counts.values(), dtype=np.float64, count=len(counts))
+        if vectorizer.sublinear_tf:
+            tf = np.log(tf) + 1.0
+        row = tf * idf[columns]
+        norm = float(np.sqrt(row @ row))
+        indices.append(columns)
+        values.append(row / norm if norm > 0 else row)
+        indptr.append(indptr[-1] + len(columns))
+    shape = (len(texts), len(idf))
+    return sp.csr_matrix(
+        (np.concatenate(values).astype(np.float32), np.concatenate(indices), indptr), shape=shape
+    )
 
 
 class EmbeddingFeatures(TransformerMixin, BaseEstimator):
