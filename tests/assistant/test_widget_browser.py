@@ -17,11 +17,12 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from assistant.chatkit import PASSWORD, make_bank_customer
+from assistant.chatkit import PASSWORD, Customer, make_bank_customer
 from browserkit import CHROMIUM_ARGS, chromium, running_server
 from wendu.assistant.channels.widget import first_party_partner
 from wendu.assistant.dialogue.models import ChatSession
 from wendu.db import Database
+from wendu.helpdesk import conversations
 from wendu.helpdesk.models import Conversation, Message
 from wendu.identity.connected_apps import revoke_connected_app
 from wendu.identity.models import Consent
@@ -40,17 +41,39 @@ def server(database_url: str, tmp_path: Path) -> Iterator[str]:
 
 
 def test_a_customer_chats_through_the_web_widget(server: str, db: Database) -> None:
-    executable = chromium()
-    from playwright.sync_api import expect, sync_playwright
+    chromium()  # skips when Debian chromium is absent
 
     customer = make_bank_customer(db)
-    last4 = customer.card_last4[0]
     outside: list[str] = []
     page_errors: list[str] = []
+    try:
+        _chat_in_a_browser(server, db, customer, page_errors, outside)
+    finally:
+        _end_chats(db, customer.customer_id)  # leave no queued chat for other tests' agents
+    assert not page_errors, f"the widget's script failed: {page_errors}"
+    assert not outside, f"the widget asked for something outside the server: {outside}"
 
+
+def _end_chats(db: Database, customer_id: str) -> None:
+    with db.session() as s:
+        for conversation in s.execute(
+            select(Conversation).where(Conversation.customer_id == customer_id)
+        ).scalars():
+            if conversation.status in ("bot", "queued", "assigned"):
+                conversations.resolve(s, conversation)
+            if conversation.status == "resolved":
+                conversations.close(s, conversation)
+
+
+def _chat_in_a_browser(
+    server: str, db: Database, customer: Customer, page_errors: list[str], outside: list[str]
+) -> None:
+    from playwright.sync_api import expect, sync_playwright
+
+    last4 = customer.card_last4[0]
     expect.set_options(timeout=20_000)
     with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+        browser = pw.chromium.launch(executable_path=chromium(), args=CHROMIUM_ARGS)
         try:
             context = browser.new_context(base_url=server, locale="en-US")
             context.on(
@@ -126,7 +149,7 @@ def test_a_customer_chats_through_the_web_widget(server: str, db: Database) -> N
                 ]
                 partner = first_party_partner(s)
                 assert partner is not None and chat.partner_id == partner.id
-                consent_id = chat.consent_id
+                consent_id, conversation_id = chat.consent_id, chat.conversation_id
             customer_lines = [body for author, body in stored if author == "customer"]
             assert customer_lines == [
                 "what's my balance",
@@ -136,6 +159,11 @@ def test_a_customer_chats_through_the_web_widget(server: str, db: Database) -> N
                 f"my card number is {'*' * 15}0123",
             ]
             assert all(PAN not in body for _, body in stored)
+
+            # A colleague resolves the chat: the open page hears it over the event stream.
+            with db.session() as s:
+                conversations.resolve(s, conversations.get_conversation(s, conversation_id))
+            expect(page.locator("#status")).to_have_text("Resolved")
 
             # The customer revokes the widget's access (as from the connected-apps page):
             # the next message is refused by the API and the page says so.
@@ -152,6 +180,3 @@ def test_a_customer_chats_through_the_web_widget(server: str, db: Database) -> N
         finally:
             browser.close()
             expect.set_options(timeout=None)  # back to Playwright's default for other tests
-
-    assert not page_errors, f"the widget's script failed: {page_errors}"
-    assert not outside, f"the widget asked for something outside the server: {outside}"

@@ -41,7 +41,8 @@
     return li;
   }
   function showError(prefix, error) {
-    var li = show("error", prefix + (error && error.message ? error.message : t.network));
+    // An HTTP refusal carries the API's message; a failed fetch says only "network error".
+    var li = show("error", prefix + (error && error.status ? error.message : t.network));
     li.setAttribute("role", "alert");
     if (error && (error.status === 401 || error.status === 403)) {
       li.textContent += " " + t.restart;
