@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
@@ -83,24 +84,65 @@ def _payment_view(consent: Consent) -> dict[str, str] | None:
     }
 
 
+@dataclass(frozen=True)
+class _LoginForm:
+    """Where the login form posts, what it carries along, and the partner it names (if any)."""
+
+    action: str
+    hidden: dict[str, str]
+    partner_name: str | None
+
+
+def _authorize_login(sealed: str, lang: str, partner: Partner) -> _LoginForm:
+    return _LoginForm("/oauth2/authorize/login", {"req": sealed, "lang": lang}, partner.name)
+
+
+def _customer_login(target: str, lang: str) -> _LoginForm:
+    return _LoginForm("/customer/login", {"next": target, "lang": lang}, None)
+
+
+def _consent_url(sealed: str, lang: str) -> str:
+    return add_query("/oauth2/authorize/consent", {"req": sealed, "lang": lang})
+
+
+@dataclass(frozen=True)
+class _Pending:
+    """An authorization request the pages carry sealed, with its partner and consent."""
+
+    sealed: str
+    auth: AuthorizationRequest
+    partner: Partner
+    consent: Consent
+
+
+def _pending(session: Session, settings: Settings, sealed: str | None) -> _Pending | None:
+    """Unseal the request and load its partner and consent; None if stale, forged or mismatched."""
+    auth = unseal(settings, sealed)
+    if auth is None or sealed is None:
+        return None
+    partner = get_partner_by_client_id(session, auth.client_id)
+    consent = session.get(Consent, auth.consent_id)
+    if partner is None or consent is None or consent.partner_id != partner.id:
+        return None
+    return _Pending(sealed, auth, partner, consent)
+
+
 def _login_page(
     request: Request,
     settings: Settings,
+    form: _LoginForm,
     *,
     lang: str,
-    action: str,
-    hidden: dict[str, str],
-    partner_name: str | None,
     failed: bool = False,
 ) -> HTMLResponse:
     csrf, cookie = browser.csrf_token(request, settings)
     response = browser.render(
         "login.html",
         {
-            "action": action,
-            "hidden": hidden,
+            "action": form.action,
+            "hidden": form.hidden,
             "csrf": csrf,
-            "partner_name": partner_name,
+            "partner_name": form.partner_name,
             "failed": failed,
         },
         lang=lang,
@@ -111,26 +153,45 @@ def _login_page(
     return response
 
 
+def _log_in(
+    request: Request,
+    session: Session,
+    settings: Settings,
+    form: _LoginForm,
+    *,
+    lang: str,
+    username: str | None,
+    password: str | None,
+    target: str,
+) -> Response:
+    """Check the credentials: show ``form`` again on failure, else start the session and go on."""
+    customer = authenticate_customer(session, username or "", password or "")
+    if customer is None:
+        return _login_page(request, settings, form, lang=lang, failed=True)
+    response = _redirect(target)
+    browser.start_session(response, settings, customer.id)
+    return response
+
+
 def _consent_page(
     request: Request,
     session: Session,
     settings: Settings,
+    pending: _Pending,
     *,
     lang: str,
-    sealed: str,
-    partner: Partner,
-    consent: Consent,
     customer_id: str,
     error: str | None = None,
 ) -> HTMLResponse:
     csrf, cookie = browser.csrf_token(request, settings)
+    consent = pending.consent
     accounts = selectable_accounts(session, consent, customer_id)
     response = browser.render(
         "consent.html",
         {
-            "req": sealed,
+            "req": pending.sealed,
             "csrf": csrf,
-            "partner_name": partner.name,
+            "partner_name": pending.partner.name,
             "kind": kind_text(consent.kind, lang),
             "permissions": [permission_text(p, lang) for p in consent.permissions or []],
             "multiple": consent.kind == ACCOUNT_ACCESS,
@@ -163,23 +224,8 @@ def authorize(request: Request, session: SessionDep, settings: SettingsDep) -> R
         return _redirect(error_redirect(settings, err))
     sealed = seal(settings, auth)
     if browser.customer_id_from(request, settings) is not None:
-        return _redirect(add_query("/oauth2/authorize/consent", {"req": sealed, "lang": lang}))
-    return _login_page(
-        request,
-        settings,
-        lang=lang,
-        action="/oauth2/authorize/login",
-        hidden={"req": sealed, "lang": lang},
-        partner_name=partner.name,
-    )
-
-
-def _load(session: Session, auth: AuthorizationRequest) -> tuple[Partner, Consent] | None:
-    partner = get_partner_by_client_id(session, auth.client_id)
-    consent = session.get(Consent, auth.consent_id)
-    if partner is None or consent is None or consent.partner_id != partner.id:
-        return None
-    return partner, consent
+        return _redirect(_consent_url(sealed, lang))
+    return _login_page(request, settings, _authorize_login(sealed, lang, partner), lang=lang)
 
 
 @router.post("/oauth2/authorize/login")
@@ -197,58 +243,35 @@ def authorize_login(
     language = browser.pick_language(request, lang)
     if not browser.csrf_ok(request, settings, csrf_token):
         return _message(language, "csrf_failed", 403)
-    auth = unseal(settings, req)
-    loaded = _load(session, auth) if auth else None
-    if auth is None or loaded is None or req is None:
+    pending = _pending(session, settings, req)
+    if pending is None:
         return _message(language, "session_expired", 400)
-    customer = authenticate_customer(session, username or "", password or "")
-    if customer is None:
-        return _login_page(
-            request,
-            settings,
-            lang=language,
-            action="/oauth2/authorize/login",
-            hidden={"req": req, "lang": language},
-            partner_name=loaded[0].name,
-            failed=True,
-        )
-    response = _redirect(add_query("/oauth2/authorize/consent", {"req": req, "lang": language}))
-    browser.start_session(response, settings, customer.id)
-    return response
+    return _log_in(
+        request,
+        session,
+        settings,
+        _authorize_login(pending.sealed, language, pending.partner),
+        lang=language,
+        username=username,
+        password=password,
+        target=_consent_url(pending.sealed, language),
+    )
 
 
 @router.get("/oauth2/authorize/consent")
 def consent_page(request: Request, session: SessionDep, settings: SettingsDep) -> Response:
     """Show the partner, what it asks for in plain words, and the accounts to choose."""
     lang = browser.pick_language(request)
-    sealed = request.query_params.get("req")
-    auth = unseal(settings, sealed)
-    loaded = _load(session, auth) if auth else None
-    if auth is None or loaded is None or sealed is None:
+    pending = _pending(session, settings, request.query_params.get("req"))
+    if pending is None:
         return _message(lang, "session_expired", 400)
     customer_id = browser.customer_id_from(request, settings)
     if customer_id is None:
-        return _login_page(
-            request,
-            settings,
-            lang=lang,
-            action="/oauth2/authorize/login",
-            hidden={"req": sealed, "lang": lang},
-            partner_name=loaded[0].name,
-        )
-    partner, consent = loaded
-    if consent.status != "AWAU":
+        form = _authorize_login(pending.sealed, lang, pending.partner)
+        return _login_page(request, settings, form, lang=lang)
+    if pending.consent.status != "AWAU":
         return _message(lang, "session_expired", 400)
-    return _consent_page(
-        request,
-        session,
-        settings,
-        lang=lang,
-        sealed=sealed,
-        partner=partner,
-        consent=consent,
-        customer_id=customer_id,
-    )
+    return _consent_page(request, session, settings, pending, lang=lang, customer_id=customer_id)
 
 
 @router.post("/oauth2/authorize/consent")
@@ -266,12 +289,11 @@ def consent_decision(
     language = browser.pick_language(request, lang)
     if not browser.csrf_ok(request, settings, csrf_token):
         return _message(language, "csrf_failed", 403)
-    auth = unseal(settings, req)
-    loaded = _load(session, auth) if auth else None
+    pending = _pending(session, settings, req)
     customer_id = browser.customer_id_from(request, settings)
-    if auth is None or loaded is None or req is None or customer_id is None:
+    if pending is None or customer_id is None:
         return _message(language, "session_expired", 400)
-    partner, consent = loaded
+    auth, partner, consent = pending.auth, pending.partner, pending.consent
     if decision not in ("approve", "deny"):
         return _message(language, "csrf_failed", 400)
     try:
@@ -286,10 +308,8 @@ def consent_decision(
             request,
             session,
             settings,
+            pending,
             lang=language,
-            sealed=req,
-            partner=partner,
-            consent=consent,
             customer_id=customer_id,
             error=UI[language][_decision_error(err)],
         )
@@ -338,14 +358,8 @@ def _safe_next(target: str | None) -> str:
 def customer_login_page(request: Request, settings: SettingsDep) -> Response:
     """Show the customer login form."""
     lang = browser.pick_language(request)
-    return _login_page(
-        request,
-        settings,
-        lang=lang,
-        action="/customer/login",
-        hidden={"next": _safe_next(request.query_params.get("next")), "lang": lang},
-        partner_name=None,
-    )
+    form = _customer_login(_safe_next(request.query_params.get("next")), lang)
+    return _login_page(request, settings, form, lang=lang)
 
 
 @router.post("/customer/login")
@@ -363,21 +377,17 @@ def customer_login(
     language = browser.pick_language(request, lang)
     if not browser.csrf_ok(request, settings, csrf_token):
         return _message(language, "csrf_failed", 403)
-    customer = authenticate_customer(session, username or "", password or "")
     target = _safe_next(next)
-    if customer is None:
-        return _login_page(
-            request,
-            settings,
-            lang=language,
-            action="/customer/login",
-            hidden={"next": target, "lang": language},
-            partner_name=None,
-            failed=True,
-        )
-    response = _redirect(add_query(target, {"lang": language}))
-    browser.start_session(response, settings, customer.id)
-    return response
+    return _log_in(
+        request,
+        session,
+        settings,
+        _customer_login(target, language),
+        lang=language,
+        username=username,
+        password=password,
+        target=add_query(target, {"lang": language}),
+    )
 
 
 @router.post("/customer/logout")

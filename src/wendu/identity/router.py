@@ -65,7 +65,11 @@ def _basic_credentials(header: str) -> tuple[str, str] | None:
 def _authenticate(
     request: Request, session: SessionDep, client_id: str | None, client_secret: str | None
 ) -> Partner:
-    """Authenticate the client by client_secret_basic or client_secret_post (never both)."""
+    """Authenticate a form POST's client by client_secret_basic or client_secret_post (never both).
+
+    The body must be a form first: the token and revocation endpoints take no other.
+    """
+    _require_form(request)
     basic = _basic_credentials(request.headers.get("authorization", ""))
     challenge = {"WWW-Authenticate": 'Basic realm="wendu"'}
     if basic is not None:
@@ -146,7 +150,6 @@ def token(
     """Issue tokens: client_credentials, authorization_code (PKCE S256) and refresh_token."""
     keyring = _keyring(request)
     try:
-        _require_form(request)
         partner = _authenticate(request, session, client_id, client_secret)
         if grant_type == "client_credentials":
             result = oauth.grant_client_credentials(session, keyring, settings, partner, scope)
@@ -186,7 +189,6 @@ def revoke(
 ) -> Response:
     """Revoke an access or refresh token at once (RFC 7009)."""
     try:
-        _require_form(request)
         partner = _authenticate(request, session, client_id, client_secret)
         oauth.revoke_token(
             session,
