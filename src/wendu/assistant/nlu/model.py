@@ -22,6 +22,7 @@ from wendu.assistant.nlu.data import (
     default_data_dir,
     load_training_data,
 )
+from wendu.assistant.nlu.encoders import model_cache_dir
 from wendu.assistant.nlu.entities import Entity, extract_entities
 from wendu.assistant.nlu.estimators import VIEWS, IntentEnsemble, OutOfScopeDetector
 from wendu.assistant.nlu.text import Language, detect_language
@@ -224,15 +225,6 @@ def data_fingerprint(data_dir: Path, views: Sequence[str] = VIEWS) -> str:
         digest.update(file.relative_to(data_dir).as_posix().encode())
         digest.update(file.read_bytes())
     return digest.hexdigest()[:16]
-
-
-def model_cache_dir() -> Path:
-    """Return where default models are cached (``WENDU_MODEL_DIR`` or ~/.cache/wendu/nlu)."""
-    configured = os.environ.get("WENDU_MODEL_DIR")
-    if configured:
-        return Path(configured)
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "wendu" / "nlu"
 
 
 def cached_model_path(data_dir: Path, cache_dir: Path | None = None) -> Path:
