@@ -1,13 +1,14 @@
 """Console pages of the helpdesk: inbox, conversation, ticket, customer 360 and SLA board.
 
-Handlers parse the form, call ``desk_service`` (helpdesk use cases with the same scope
-checks and audit entries as the staff API) and render or redirect.
+Handlers parse the form, call ``wendu.helpdesk.actions`` (the staff use cases the helpdesk
+API calls too: same scope checks, same audit entries) and render or redirect.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Annotated, Any
 from urllib.parse import quote
 
@@ -16,21 +17,24 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from wendu.console import desk_service as svc
 from wendu.console.auth import CsrfChecked, OptionalStaff
 from wendu.console.render import render
 from wendu.db import utcnow
 from wendu.deps import SessionDep
 from wendu.errors import WenduError, bad_request, forbidden, unknown_resource
-from wendu.helpdesk.deps import Staff
-from wendu.helpdesk.models import PRESENCE, PRIORITIES, AgentState, Team
+from wendu.helpdesk import actions
+from wendu.helpdesk.customer360 import customer_view
+from wendu.helpdesk.deps import Staff, staff_of, visible_conversation, visible_ticket
+from wendu.helpdesk.models import PRESENCE, PRIORITIES, AgentState, Conversation, Team
 from wendu.helpdesk.taxonomy import taxonomy
 from wendu.identity.models import StaffUser
 from wendu.identity.staff import WRITE_ROLES
+from wendu.ledger.port import CoreBank
+from wendu.ledger.sandbox import core_bank_for
 
 router = APIRouter(prefix="/console", include_in_schema=False)
 
-as_staff = svc.staff_of
+as_staff = staff_of
 
 
 def to_login(request: Request) -> RedirectResponse:
@@ -44,6 +48,11 @@ def writer(user: StaffUser | None) -> StaffUser:
     if user is None or user.role not in WRITE_ROLES:
         raise forbidden("Your role is read-only")
     return user
+
+
+def core_bank(request: Request, session: Session) -> CoreBank:
+    """Return the core bank the app is wired to (the sandbox ledger by default)."""
+    return core_bank_for(request.app.state, session)
 
 
 def act(
@@ -102,7 +111,7 @@ def inbox(
         request,
         "inbox_rows.html" if _is_fetch(request) else "inbox.html",
         user=user,
-        rows=svc.inbox(session, staff, view),
+        rows=actions.inbox(session, staff, view, limit=200),
         view=view,
         presence=agent.presence if agent else None,
         teams=_team_names(session, user.language),
@@ -118,17 +127,40 @@ def presence(
     presence: Annotated[str, Form()],
 ) -> Response:
     """Switch the agent's presence (online pulls waiting chats; away hands them on)."""
-    staff = svc.writer(session, user)
+    staff = as_staff(session, writer(user))
 
     def run() -> None:
         if presence not in PRESENCE:
             raise bad_request("unknown presence", path="presence")
-        svc.set_presence(session, staff, presence)
+        actions.set_presence(session, staff, presence)
 
     return act(session, "/console/inbox", run)
 
 
 # Conversation -----------------------------------------------------------------------------
+
+
+def _conversation_page(
+    request: Request, session: Session, staff: Staff, conversation_id: str
+) -> actions.ConversationView:
+    view = actions.conversation_view(session, staff, conversation_id, core_bank(request, session))
+    conversation = view.conversation
+    return replace(
+        view,
+        suggestions=actions.suggested_answers(
+            session, staff, conversation, _variables(request, session, staff, conversation)
+        ),
+        canned=actions.canned_list(session, staff, conversation.language),
+    )
+
+
+def _variables(
+    request: Request, session: Session, staff: Staff, conversation: Conversation
+) -> dict[str, str]:
+    # The console has never filled in {{ticket.reference}} (the staff API does).
+    return actions.canned_variables(
+        session, staff, conversation, request.app.state, ticket_reference=False
+    )
 
 
 @router.get("/conversations/{conversation_id}", response_class=HTMLResponse)
@@ -140,9 +172,9 @@ def conversation(
         return to_login(request)
     staff = as_staff(session, user)
     if _is_fetch(request):  # the live transcript poll: messages only
-        messages = svc.transcript(session, staff, conversation_id)
+        messages = actions.transcript(session, staff, conversation_id)
         return render(request, "_transcript.html", user=user, messages=messages)
-    page = svc.conversation_page(request, session, staff, conversation_id)
+    page = _conversation_page(request, session, staff, conversation_id)
     agents = list(
         session.execute(
             select(AgentState.staff_id, StaffUser.display_name)
@@ -166,11 +198,18 @@ def conversation(
     )
 
 
+def _staff_action(
+    back: str, user: StaffUser | None, session: Session, fn: Callable[[Staff], object]
+) -> Response:
+    """Run ``fn`` as the signed-in writer (403 for read-only roles) and redirect to ``back``."""
+    staff = as_staff(session, writer(user))
+    return act(session, back, lambda: fn(staff))
+
+
 def _conv_action(
     conversation_id: str, user: StaffUser | None, session: Session, fn: Callable[[Staff], object]
 ) -> Response:
-    staff = svc.writer(session, user)
-    return act(session, f"/console/conversations/{conversation_id}", lambda: fn(staff))
+    return _staff_action(f"/console/conversations/{conversation_id}", user, session, fn)
 
 
 @router.post("/conversations/{conversation_id}/pick-up")
@@ -179,7 +218,7 @@ def pick_up(
 ) -> Response:
     """Take the conversation; picking up work puts the agent online first."""
     return _conv_action(
-        conversation_id, user, session, lambda s: svc.pick_up(session, s, conversation_id)
+        conversation_id, user, session, lambda s: actions.pick_up(session, s, conversation_id)
     )
 
 
@@ -195,20 +234,21 @@ def post_message(
     canned_id: Annotated[str, Form()] = "",
 ) -> Response:
     """Reply to the customer or write a private note (a canned response fills the body)."""
-    return _conv_action(
-        conversation_id,
-        user,
-        session,
-        lambda s: svc.post_message(
-            request,
+
+    def run(staff: Staff) -> None:
+        conversation = visible_conversation(session, staff, conversation_id)
+        text = actions.reply_text(
             session,
-            s,
-            conversation_id,
-            body=body,
-            private=bool(private),
-            canned_id=canned_id or None,
-        ),
-    )
+            staff,
+            body.strip(),
+            canned_id or None,
+            lambda: _variables(request, session, staff, conversation),
+        )
+        if not text:
+            raise bad_request("write a reply or pick a canned response", path="body")
+        actions.post_message(session, staff, conversation, text, private=bool(private))
+
+    return _conv_action(conversation_id, user, session, run)
 
 
 @router.post("/conversations/{conversation_id}/transfer")
@@ -225,7 +265,7 @@ def transfer(
         conversation_id,
         user,
         session,
-        lambda s: svc.transfer(
+        lambda s: actions.transfer(
             session,
             s,
             conversation_id,
@@ -241,7 +281,7 @@ def hand_back(
 ) -> Response:
     """Hand the conversation back to the assistant."""
     return _conv_action(
-        conversation_id, user, session, lambda s: svc.hand_back(session, s, conversation_id)
+        conversation_id, user, session, lambda s: actions.hand_back(session, s, conversation_id)
     )
 
 
@@ -258,7 +298,7 @@ def resolve(
         conversation_id,
         user,
         session,
-        lambda s: svc.resolve(request, session, s, conversation_id),
+        lambda s: actions.resolve(session, request.app.state.settings, s, conversation_id),
     )
 
 
@@ -270,7 +310,7 @@ def ticket_list(request: Request, user: OptionalStaff, session: SessionDep) -> R
     """List the tickets this staff member may see."""
     if user is None:
         return to_login(request)
-    rows = svc.visible_tickets(session, as_staff(session, user))
+    rows = actions.ticket_list(session, as_staff(session, user), limit=500)
     return render(request, "tickets.html", user=user, rows=rows, category_label=category_label)
 
 
@@ -279,7 +319,8 @@ def ticket(ticket_id: str, request: Request, user: OptionalStaff, session: Sessi
     """Show a ticket: status, priority, category and suggestion, SLA clocks, history, links."""
     if user is None:
         return to_login(request)
-    page = svc.ticket_page(session, as_staff(session, user), ticket_id)
+    ticket = visible_ticket(session, as_staff(session, user), ticket_id)
+    page = actions.ticket_view(session, ticket)
     return render(
         request,
         "ticket.html",
@@ -296,8 +337,7 @@ def ticket(ticket_id: str, request: Request, user: OptionalStaff, session: Sessi
 def _ticket_action(
     ticket_id: str, user: StaffUser | None, session: Session, fn: Callable[[Staff], object]
 ) -> Response:
-    staff = svc.writer(session, user)
-    return act(session, f"/console/tickets/{ticket_id}", lambda: fn(staff))
+    return _staff_action(f"/console/tickets/{ticket_id}", user, session, fn)
 
 
 @router.post("/tickets/{ticket_id}/status")
@@ -314,7 +354,7 @@ def ticket_status(
         ticket_id,
         user,
         session,
-        lambda s: svc.ticket_status(session, s, ticket_id, status, note.strip()[:2000] or None),
+        lambda s: actions.ticket_status(session, s, ticket_id, status, note.strip()[:2000] or None),
     )
 
 
@@ -332,7 +372,7 @@ def ticket_update(
     def run(staff: Staff) -> None:
         if priority and priority not in PRIORITIES:
             raise bad_request("unknown priority", path="priority")
-        svc.ticket_update(
+        actions.update_ticket(
             session, staff, ticket_id, category=category or None, priority=priority or None
         )
 
@@ -345,7 +385,7 @@ def ticket_accept(
 ) -> Response:
     """Apply the classifier's suggested category and priority."""
     return _ticket_action(
-        ticket_id, user, session, lambda s: svc.ticket_accept(session, s, ticket_id)
+        ticket_id, user, session, lambda s: actions.accept_suggestion(session, s, ticket_id)
     )
 
 
@@ -360,8 +400,10 @@ def customer(
     if user is None:
         return to_login(request)
     staff = as_staff(session, user)
-    view = svc.customer_page(request, session, staff, customer_id)
-    bank = svc.core_bank(request, session)
+    if not staff.sees_all and not actions.has_visible_conversation(session, staff, customer_id):
+        raise unknown_resource("customer")
+    bank = core_bank(request, session)
+    view = customer_view(session, bank, customer_id, transactions=15)
     party = bank.party(customer_id)
     if party is None:
         raise unknown_resource("customer")
@@ -372,7 +414,7 @@ def customer(
         view=view,
         party=party,
         accounts=bank.customer_accounts(customer_id),
-        tickets=svc.visible_tickets(session, staff, customer_id=customer_id)[:20],
+        tickets=actions.ticket_list(session, staff, customer_id=customer_id, limit=20),
     )
 
 
@@ -381,8 +423,8 @@ def customer(
 
 def _sla_rows(session: Session, staff: Staff, now: dt.datetime) -> list[dict[str, Any]]:
     rows = []
-    for ticket in svc.visible_tickets(session, staff, open_only=True):
-        live = [c for c in svc.clocks(ticket, now) if c.phase != "stopped"]
+    for ticket in actions.ticket_list(session, staff, open_only=True, limit=500):
+        live = [c for c in actions.clocks(ticket, now) if c.phase != "stopped"]
         rows.append(
             {
                 "ticket": ticket,

@@ -92,6 +92,11 @@ class Staff:
         return ticket.assignee_id == self.id or ticket.team_id in self.team_ids
 
 
+def staff_of(session: Session, user: StaffUser) -> Staff:
+    """Return the helpdesk's view of a staff user: role and teams."""
+    return Staff(user=user, team_ids=frozenset(teams_of(session, user.id)))
+
+
 def _bearer(request: Request) -> str | None:
     header = request.headers.get("authorization", "")
     scheme, _, value = header.partition(" ")
@@ -133,12 +138,12 @@ def get_current_staff(request: Request, settings: SettingsDep) -> Staff:
         user = session.get(StaffUser, staff_id)
         if user is None or not user.active:
             raise unauthorized("The staff account is not active")
-        team_ids = frozenset(teams_of(session, user.id))
+        staff = staff_of(session, user)
     audit = request.scope.setdefault("state", {}).setdefault("audit", {})
     audit.update(actor_type="staff", actor_id=user.username)
     if request.method not in READ_METHODS and user.role not in WRITE_ROLES:
         raise forbidden("Your role is read-only")
-    return Staff(user=user, team_ids=team_ids)
+    return staff
 
 
 async def get_manager(staff: Annotated[Staff, Depends(get_current_staff)]) -> Staff:

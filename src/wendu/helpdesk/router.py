@@ -26,10 +26,10 @@ from wendu.audit import record
 from wendu.db import utcnow
 from wendu.deps import DatabaseDep, SettingsDep
 from wendu.errors import bad_request, conflict, forbidden, unauthorized, unknown_resource
+from wendu.helpdesk import actions, reports, routing, surveys, tickets
 from wendu.helpdesk import canned as canned_service
 from wendu.helpdesk import conversations as conv_service
-from wendu.helpdesk import reports, routing, surveys, tickets
-from wendu.helpdesk.customer360 import customer_view
+from wendu.helpdesk.customer360 import CustomerView, customer_view
 from wendu.helpdesk.deps import (
     TOKEN_TTL_SECONDS,
     CurrentStaff,
@@ -41,13 +41,11 @@ from wendu.helpdesk.deps import (
 )
 from wendu.helpdesk.models import (
     AgentState,
-    CannedResponse,
     Conversation,
     Incident,
     Team,
     TeamMember,
     Ticket,
-    TicketConversation,
 )
 from wendu.helpdesk.schemas import (
     AgentOut,
@@ -90,11 +88,11 @@ from wendu.helpdesk.schemas import (
     TokenResponse,
     TransferIn,
 )
-from wendu.helpdesk.sla import snapshot
-from wendu.helpdesk.staff_actions import audit_staff_action, touch_agent
+from wendu.helpdesk.staff_actions import audit_staff_action
 from wendu.identity.models import StaffUser
 from wendu.identity.staff import authenticate
 from wendu.kit.signing import sign, unsign
+from wendu.ledger.port import CoreBank
 from wendu.ledger.sandbox import core_bank_for
 
 router = APIRouter(prefix="/helpdesk/v1", tags=["Helpdesk"])
@@ -211,11 +209,7 @@ def list_agents(staff: CurrentStaff, db: DatabaseDep) -> list[AgentOut]:
 def set_my_presence(body: PresenceIn, staff: CurrentStaff, db: DatabaseDep) -> PresenceOut:
     """Go online (pulls waiting chats), away or offline (hands open chats to colleagues)."""
     with db.session() as session:
-        if session.get(AgentState, staff.id) is None:
-            raise conflict("you are not a member of any team's routing")
-        moved = routing.set_presence(session, staff.id, body.presence)
-        touch_agent(session, staff)
-        audit_staff_action(session, staff, "presence", presence=body.presence, moved=len(moved))
+        moved = actions.set_presence(session, staff, body.presence)
         return PresenceOut(presence=body.presence, moved=moved)
 
 
@@ -228,10 +222,7 @@ def create_conversation(
 ) -> ConversationOut:
     """Open a conversation from any channel: e-mail received, phone notes typed by an agent."""
     with db.session() as session:
-        if body.team_id is not None and session.get(Team, body.team_id) is None:
-            raise unknown_resource("team")
-        if body.team_id is not None and not staff.sees_all and body.team_id not in staff.team_ids:
-            raise unknown_resource("team")
+        actions.check_team(session, staff, body.team_id)
         conversation = conv_service.start_conversation(
             session,
             channel=body.channel,
@@ -274,35 +265,23 @@ def inbox(
 ) -> list[ConversationOut]:
     """List the inbox: queued, assigned, mine, open (queued+assigned) or all."""
     with db.session(write=False) as session:
-        query = select(Conversation)
-        if view == "queued":
-            query = query.where(Conversation.status == "queued")
-        elif view == "assigned":
-            query = query.where(Conversation.status == "assigned")
-        elif view == "mine":
-            query = query.where(
-                Conversation.assignee_id == staff.id, Conversation.status == "assigned"
-            )
-        elif view == "open":
-            query = query.where(Conversation.status.in_(("queued", "assigned")))
-        query = staff.in_queues(query, Conversation)
-        if channel:
-            query = query.where(Conversation.channel == channel)
-        if team_id:
-            query = query.where(Conversation.team_id == team_id)
-        if customer_id:
-            query = query.where(Conversation.customer_id == customer_id)
-        query = query.order_by(Conversation.updated_at.desc(), Conversation.id).limit(limit)
-        return [ConversationOut.model_validate(c) for c in session.execute(query).scalars()]
+        rows = actions.inbox(
+            session,
+            staff,
+            view,
+            channel=channel,
+            team_id=team_id,
+            customer_id=customer_id,
+            limit=limit,
+        )
+        return [ConversationOut.model_validate(c) for c in rows]
 
 
-def _customer_out(request: Request, session: Session, conversation: Conversation) -> CustomerOut:
-    view = customer_view(
-        session,
-        core_bank_for(request.app.state, session),
-        conversation.customer_id or "",
-        exclude_conversation=conversation.id,
-    )
+def _bank(request: Request, session: Session) -> CoreBank:
+    return core_bank_for(request.app.state, session)
+
+
+def _customer_out(view: CustomerView) -> CustomerOut:
     return CustomerOut(
         customer_id=view.customer_id,
         name=view.name,
@@ -318,57 +297,13 @@ def get_conversation(
 ) -> ConversationDetail:
     """Return a conversation with its transcript (private notes included) and customer timeline."""
     with db.session(write=False) as session:
-        conversation = visible_conversation(session, staff, conversation_id)
-        messages = conv_service.transcript(session, conversation.id, include_private=True)
-        ticket_ids = list(
-            session.execute(
-                select(TicketConversation.ticket_id).where(
-                    TicketConversation.conversation_id == conversation.id
-                )
-            ).scalars()
-        )
-        customer = (
-            _customer_out(request, session, conversation) if conversation.customer_id else None
-        )
+        view = actions.conversation_view(session, staff, conversation_id, _bank(request, session))
         return ConversationDetail(
-            conversation=ConversationOut.model_validate(conversation),
-            messages=[MessageOut.model_validate(m) for m in messages],
-            ticket_ids=ticket_ids,
-            customer=customer,
+            conversation=ConversationOut.model_validate(view.conversation),
+            messages=[MessageOut.model_validate(m) for m in view.messages],
+            ticket_ids=view.ticket_ids,
+            customer=_customer_out(view.customer) if view.customer is not None else None,
         )
-
-
-def _variables(
-    session: Session, request: Request, conversation: Conversation, staff: Staff
-) -> dict[str, str]:
-    variables = {
-        "agent.name": staff.user.display_name,
-        "conversation.id": conversation.id,
-        "bank.name": request.app.state.settings.bank_name,
-    }
-    if conversation.customer_id:
-        party = core_bank_for(request.app.state, session).party(conversation.customer_id)
-        if party is not None:
-            variables["customer.name"] = party.full_name
-    ticket = session.execute(
-        select(Ticket.reference)
-        .join(TicketConversation, TicketConversation.ticket_id == Ticket.id)
-        .where(TicketConversation.conversation_id == conversation.id)
-        .order_by(Ticket.created_at.desc())
-        .limit(1)
-    ).scalar_one_or_none()
-    if ticket:
-        variables["ticket.reference"] = ticket
-    return variables
-
-
-def _visible_canned(session: Session, staff: Staff, canned_id: str) -> CannedResponse:
-    canned = session.get(CannedResponse, canned_id)
-    if canned is None or (
-        not staff.sees_all and canned.team_id is not None and canned.team_id not in staff.team_ids
-    ):
-        raise unknown_resource("canned response")
-    return canned
 
 
 @router.post(
@@ -386,37 +321,17 @@ def post_message(
     """Reply to the customer, or write a private note with @mentions (canned bodies rendered)."""
     with db.session() as session:
         conversation = visible_conversation(session, staff, conversation_id)
-        text = body.body
-        if body.canned_id:
-            canned = _visible_canned(session, staff, body.canned_id)
-            text = canned_service.render(
-                canned.body, _variables(session, request, conversation, staff)
-            )
-        if not text:
-            raise bad_request("give body or canned_id", path="body")
-        mentions = list(body.mentions)
-        for mention in mentions:
-            if session.get(StaffUser, mention) is None:
-                raise unknown_resource("mentioned staff user")
-        message = conv_service.add_message(
-            session,
-            conversation,
-            author_type="agent",
-            author_id=staff.id,
-            body=text,
-            private=body.private,
-            mentions=mentions or None,
-        )
-        if not body.private:
-            for ticket in tickets.open_tickets_of_conversation(session, conversation.id):
-                tickets.record_agent_reply(session, ticket, actor=staff.user.username)
-        touch_agent(session, staff)
-        audit_staff_action(
+        text = actions.reply_text(
             session,
             staff,
-            "conversation.note" if body.private else "conversation.reply",
-            conversation_id=conversation.id,
-            message_id=message.id,
+            body.body,
+            body.canned_id,
+            lambda: actions.canned_variables(session, staff, conversation, request.app.state),
+        )
+        if not text:
+            raise bad_request("give body or canned_id", path="body")
+        message = actions.post_message(
+            session, staff, conversation, text, private=body.private, mentions=body.mentions
         )
         return MessageOut.model_validate(message)
 
@@ -442,23 +357,7 @@ def assign(
 ) -> ConversationOut:
     """Take a conversation (no agent_id) or give it to an agent (supervisors, admins)."""
     with db.session() as session:
-        conversation = visible_conversation(session, staff, conversation_id)
-        target = body.agent_id or staff.id
-        if target != staff.id and not staff.is_manager:
-            raise forbidden("Only supervisors and admins assign to others; use transfer")
-        agent = session.get(AgentState, target)
-        if agent is None or agent.presence != "online":
-            raise conflict("that agent is not online")
-        if (
-            target != conversation.assignee_id
-            and routing.open_load(session, target) >= agent.capacity
-        ):
-            raise conflict("that agent is at capacity")
-        routing.transfer(session, conversation, to_agent_id=target)
-        touch_agent(session, staff)
-        audit_staff_action(
-            session, staff, "conversation.assign", conversation_id=conversation.id, to=target
-        )
+        conversation = actions.assign(session, staff, conversation_id, body.agent_id)
         return ConversationOut.model_validate(conversation)
 
 
@@ -468,19 +367,12 @@ def transfer(
 ) -> ConversationOut:
     """Transfer to another agent or team (a team transfer re-queues and routes it)."""
     with db.session() as session:
-        conversation = visible_conversation(session, staff, conversation_id)
-        if not staff.is_manager and conversation.assignee_id not in (staff.id, None):
-            raise forbidden("Only the assigned agent or a supervisor transfers a conversation")
-        routing.transfer(
-            session, conversation, to_agent_id=body.to_agent_id, to_team_id=body.to_team_id
-        )
-        audit_staff_action(
+        conversation = actions.transfer(
             session,
             staff,
-            "conversation.transfer",
-            conversation_id=conversation.id,
-            to_agent=body.to_agent_id,
-            to_team=body.to_team_id,
+            conversation_id,
+            to_agent_id=body.to_agent_id,
+            to_team_id=body.to_team_id,
         )
         return ConversationOut.model_validate(conversation)
 
@@ -489,14 +381,7 @@ def transfer(
 def hand_back(conversation_id: str, staff: CurrentStaff, db: DatabaseDep) -> ConversationOut:
     """Hand the conversation back to the assistant; the agent takes the next waiting chat."""
     with db.session() as session:
-        conversation = visible_conversation(session, staff, conversation_id)
-        previous = conversation.assignee_id
-        conv_service.hand_back_to_assistant(session, conversation)
-        if previous:
-            routing.fill_agent(session, previous)
-        audit_staff_action(
-            session, staff, "conversation.hand_back", conversation_id=conversation.id
-        )
+        conversation = actions.hand_back(session, staff, conversation_id)
         return ConversationOut.model_validate(conversation)
 
 
@@ -506,13 +391,7 @@ def resolve(
 ) -> ConversationOut:
     """Resolve the conversation, send the CSAT survey in-channel, free the agent."""
     with db.session() as session:
-        conversation = visible_conversation(session, staff, conversation_id)
-        conv_service.resolve(session, conversation)
-        if conversation.queued_at is not None:
-            surveys.send_csat(session, settings, conversation)
-        routing.release(session, conversation)
-        touch_agent(session, staff)
-        audit_staff_action(session, staff, "conversation.resolve", conversation_id=conversation.id)
+        conversation = actions.resolve(session, settings, staff, conversation_id)
         return ConversationOut.model_validate(conversation)
 
 
@@ -525,12 +404,8 @@ def suggestions(
     """Suggest replies to the customer's last message (knowledge base, then canned)."""
     with db.session(write=False) as session:
         conversation = visible_conversation(session, staff, conversation_id)
-        found = canned_service.suggest_answers(
-            session,
-            conversation,
-            team_ids=None if staff.sees_all else staff.team_ids,
-            variables=_variables(session, request, conversation, staff),
-        )
+        variables = actions.canned_variables(session, staff, conversation, request.app.state)
+        found = actions.suggested_answers(session, staff, conversation, variables)
         return [SuggestedAnswerOut(**asdict(a)) for a in found]
 
 
@@ -540,22 +415,9 @@ def customer(
 ) -> CustomerOut:
     """Return the customer's timeline (agents: only customers with a chat in their queues)."""
     with db.session(write=False) as session:
-        latest = session.execute(
-            select(Conversation)
-            .where(Conversation.customer_id == customer_id)
-            .order_by(Conversation.created_at.desc())
-        ).scalars()
-        visible = next((c for c in latest if staff.can_see_conversation(c)), None)
-        if visible is None:
+        if not actions.has_visible_conversation(session, staff, customer_id):
             raise unknown_resource("customer")
-        view = customer_view(session, core_bank_for(request.app.state, session), customer_id)
-        return CustomerOut(
-            customer_id=view.customer_id,
-            name=view.name,
-            sentiment=view.sentiment,
-            consents=view.consents,
-            timeline=[TimelineItemOut(**asdict(i)) for i in view.timeline],
-        )
+        return _customer_out(customer_view(session, _bank(request, session), customer_id))
 
 
 # Canned responses -------------------------------------------------------------------------
@@ -567,10 +429,7 @@ def list_canned(
 ) -> list[CannedOut]:
     """List canned responses (agents: shared ones and their teams')."""
     with db.session(write=False) as session:
-        rows = canned_service.list_canned(
-            session, team_ids=None if staff.sees_all else staff.team_ids, language=language
-        )
-        return [CannedOut.model_validate(c) for c in rows]
+        return [CannedOut.model_validate(c) for c in actions.canned_list(session, staff, language)]
 
 
 @router.post("/canned", status_code=201, operation_id="helpdesk_create_canned")
@@ -603,9 +462,9 @@ def render_canned(
 ) -> RenderedOut:
     """Render a canned response for a conversation (fills the variables)."""
     with db.session(write=False) as session:
-        canned = _visible_canned(session, staff, canned_id)
+        canned = actions.visible_canned(session, staff, canned_id)
         conversation = visible_conversation(session, staff, conversation_id)
-        variables = _variables(session, request, conversation, staff)
+        variables = actions.canned_variables(session, staff, conversation, request.app.state)
         return RenderedOut(body=canned_service.render(canned.body, variables))
 
 
@@ -613,30 +472,13 @@ def render_canned(
 
 
 def _ticket_detail(session: Session, ticket: Ticket) -> TicketDetail:
-    state = tickets.sla_state(ticket)
-    clocks = []
-    if state is not None:
-        for view in snapshot(state, utcnow(), tickets.calendar_for(state)):
-            clocks.append(
-                ClockOut(
-                    key=view.key,
-                    target=view.target.value,
-                    phase=view.phase.value,
-                    state=view.state.value,
-                    consumed_seconds=view.consumed.total_seconds(),
-                    remaining_seconds=view.remaining.total_seconds(),
-                    due_at=view.due_at,
-                    warn_at=view.warn_at,
-                )
-            )
+    view = actions.ticket_view(session, ticket)
     return TicketDetail(
         ticket=TicketOut.model_validate(ticket),
-        history=[
-            TicketEventOut.model_validate(e) for e in tickets.ticket_history(session, ticket.id)
-        ],
-        sla=clocks,
-        conversation_ids=tickets.linked_conversation_ids(session, ticket.id),
-        transaction_ids=tickets.linked_transaction_ids(session, ticket.id),
+        history=[TicketEventOut.model_validate(e) for e in view.history],
+        sla=[ClockOut(**asdict(c)) for c in view.clocks],
+        conversation_ids=view.conversation_ids,
+        transaction_ids=view.transaction_ids,
     )
 
 
@@ -650,11 +492,7 @@ def create_ticket(body: TicketIn, staff: CurrentStaff, db: DatabaseDep) -> Ticke
             else None
         )
         team_id = body.team_id
-        if team_id is not None and (
-            session.get(Team, team_id) is None
-            or (not staff.sees_all and team_id not in staff.team_ids)
-        ):
-            raise unknown_resource("team")
+        actions.check_team(session, staff, team_id)
         if team_id is None and conversation is None and not staff.sees_all:
             team_id = next(iter(sorted(staff.team_ids)), None)
         ticket = tickets.create_ticket(
@@ -689,18 +527,16 @@ def list_tickets(
 ) -> list[TicketOut]:
     """List tickets (agents: their teams' and their own)."""
     with db.session(write=False) as session:
-        query = select(Ticket)
-        query = staff.in_queues(query, Ticket)
-        if status:
-            query = query.where(Ticket.status == status)
-        if kind:
-            query = query.where(Ticket.kind == kind)
-        if category:
-            query = query.where(Ticket.category == category)
-        if customer_id:
-            query = query.where(Ticket.customer_id == customer_id)
-        query = query.order_by(Ticket.created_at.desc(), Ticket.id).limit(limit)
-        return [TicketOut.model_validate(t) for t in session.execute(query).scalars()]
+        rows = actions.ticket_list(
+            session,
+            staff,
+            status=status,
+            kind=kind,
+            category=category,
+            customer_id=customer_id,
+            limit=limit,
+        )
+        return [TicketOut.model_validate(t) for t in rows]
 
 
 @router.get("/tickets/{ticket_id}", operation_id="helpdesk_get_ticket")
@@ -716,16 +552,7 @@ def update_ticket(
 ) -> TicketDetail:
     """Override category, priority, team or assignee (agents: within their teams)."""
     with db.session() as session:
-        ticket = visible_ticket(session, staff, ticket_id)
-        if body.team_id is not None and (
-            session.get(Team, body.team_id) is None
-            or (not staff.sees_all and body.team_id not in staff.team_ids)
-        ):
-            raise unknown_resource("team")
-        if body.assignee_id is not None and session.get(StaffUser, body.assignee_id) is None:
-            raise unknown_resource("staff user")
-        tickets.update_ticket(session, ticket, actor=staff.user.username, **body.model_dump())
-        audit_staff_action(session, staff, "ticket.update", ticket_id=ticket.id)
+        ticket = actions.update_ticket(session, staff, ticket_id, **body.model_dump())
         return _ticket_detail(session, ticket)
 
 
@@ -733,9 +560,7 @@ def update_ticket(
 def accept_suggestion(ticket_id: str, staff: CurrentStaff, db: DatabaseDep) -> TicketDetail:
     """Apply the classifier's suggested category and priority."""
     with db.session() as session:
-        ticket = visible_ticket(session, staff, ticket_id)
-        tickets.accept_suggestion(session, ticket, actor=staff.user.username)
-        audit_staff_action(session, staff, "ticket.accept_suggestion", ticket_id=ticket.id)
+        ticket = actions.accept_suggestion(session, staff, ticket_id)
         return _ticket_detail(session, ticket)
 
 
@@ -745,11 +570,7 @@ def ticket_status(
 ) -> TicketDetail:
     """Move a ticket: open, pending_customer (pauses the SLA), resolved, closed."""
     with db.session() as session:
-        ticket = visible_ticket(session, staff, ticket_id)
-        tickets.change_status(
-            session, ticket, body.status, actor=staff.user.username, note=body.note
-        )
-        audit_staff_action(session, staff, "ticket.status", ticket_id=ticket.id, status=body.status)
+        ticket = actions.ticket_status(session, staff, ticket_id, body.status, body.note)
         return _ticket_detail(session, ticket)
 
 
