@@ -18,8 +18,8 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import jwt
-from sqlalchemy import update
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, update
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from wendu.config import Settings
 from wendu.db import utcnow
@@ -225,6 +225,25 @@ def _live_consent(session: Session, consent_id: str) -> Consent | None:
     return consent
 
 
+def _stamp_once(
+    session: Session,
+    column: InstrumentedAttribute[datetime | None],
+    row: ColumnElement[bool],
+    now: datetime,
+) -> bool:
+    """Set ``column`` of the row ``row`` picks to ``now`` if still unset; True if this call did.
+
+    A compare-and-set, so two concurrent redemptions of one code or token cannot both succeed.
+    """
+    result = session.execute(
+        update(column.class_)
+        .where(row, column.is_(None))
+        .values({column: now})
+        .execution_options(synchronize_session=False)
+    )
+    return getattr(result, "rowcount", 0) == 1
+
+
 def exchange_authorization_code(
     session: Session,
     keyring: KeyRing,
@@ -246,14 +265,8 @@ def exchange_authorization_code(
     if row is None or row.partner_id != partner.id:
         raise OAuthError("invalid_grant", "The authorization code is not valid")
     now = utcnow()
-    # Compare-and-set so two concurrent redemptions cannot both succeed.
-    claimed = session.execute(
-        update(AuthorizationCode)
-        .where(AuthorizationCode.code_hash == row.code_hash, AuthorizationCode.used_at.is_(None))
-        .values(used_at=now)
-        .execution_options(synchronize_session=False)
-    )
-    if getattr(claimed, "rowcount", 0) != 1:
+    used = AuthorizationCode.used_at
+    if not _stamp_once(session, used, AuthorizationCode.code_hash == row.code_hash, now):
         revoke_consent_tokens(session, row.consent_id)
         raise OAuthError("invalid_grant", "The authorization code has already been used")
     if row.expires_at <= now:
@@ -352,13 +365,7 @@ def refresh_access_token(
     if row is None or row.kind != "refresh" or row.partner_id != partner.id:
         raise OAuthError("invalid_grant", "The refresh token is not valid")
     now = utcnow()
-    claimed = session.execute(
-        update(OAuthToken)
-        .where(OAuthToken.id == row.id, OAuthToken.revoked_at.is_(None))
-        .values(revoked_at=now)
-        .execution_options(synchronize_session=False)
-    )
-    if getattr(claimed, "rowcount", 0) != 1:
+    if not _stamp_once(session, OAuthToken.revoked_at, OAuthToken.id == row.id, now):
         if row.consent_id:
             revoke_consent_tokens(session, row.consent_id)
         raise OAuthError("invalid_grant", "The refresh token has been revoked or already used")
