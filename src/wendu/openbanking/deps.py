@@ -59,6 +59,12 @@ async def require_json_body(request: Request) -> None:
         raise _media_error(415, "The request body must be application/json")
 
 
+def require_scope(access: AccessContext, scope: str) -> None:
+    """Refuse (403 U015) a token that does not carry ``scope``."""
+    if scope not in access.scope:
+        raise forbidden(f"The token does not carry the {scope} scope")
+
+
 async def get_core_bank(request: Request, session: SessionDep) -> CoreBank:
     """Return the core bank for this request: a configured adapter or the sandbox ledger."""
     return core_bank_for(request.app.state, session)

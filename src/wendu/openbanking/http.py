@@ -24,7 +24,7 @@ from wendu.deps import DatabaseDep, SettingsDep
 from wendu.errors import forbidden
 from wendu.identity.deps import bearer_token, get_access
 from wendu.identity.tokens import AccessContext
-from wendu.openbanking.deps import require_json_body
+from wendu.openbanking.deps import require_json_body, require_scope
 from wendu.openbanking.schemas import OBJSONResponse
 
 
@@ -56,8 +56,12 @@ class Write:
     token: str
 
     @contextmanager
-    def session(self, *, customer: bool) -> Iterator[tuple[Session, AccessContext]]:
-        """Open the request's write transaction and authenticate the caller inside it."""
+    def session(self, *, customer: bool, scope: str) -> Iterator[tuple[Session, AccessContext]]:
+        """Open the request's write transaction and authenticate the caller inside it.
+
+        The caller needs a customer's token (``customer``) or a client-credentials token,
+        carrying ``scope``.
+        """
         with self.db.session(write=True) as session:
             access = get_access(self.request, session, self.settings, self.token)
             if customer and (not access.is_customer_token or access.consent_id is None):
@@ -66,6 +70,7 @@ class Write:
                 )
             if not customer and access.grant_type != "client_credentials":
                 raise forbidden("This resource needs a client-credentials token", code="U014")
+            require_scope(access, scope)
             yield session, access
 
 

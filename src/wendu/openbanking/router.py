@@ -181,6 +181,17 @@ class Operation:
     description: str
 
 
+def _route(operation: Operation, schema: str) -> Callable[[Callable[..., Any]], Any]:
+    """Declare ``operation`` as an AIS read route whose 200 body is the OB schema ``schema``."""
+    return _get(
+        operation.path,
+        operation.operation_id,
+        schema,
+        name=operation.name,
+        description=operation.description,
+    )
+
+
 @dataclass(frozen=True)
 class Listing:
     """A resource read from one consented account (``one``) or from all of them (``every``)."""
@@ -215,13 +226,7 @@ def _register(listing: Listing, *, every_first: bool = False) -> None:
     if every_first:
         routes.reverse()
     for operation, handler in routes:
-        _get(
-            operation.path,
-            operation.operation_id,
-            listing.schema,
-            name=operation.name,
-            description=operation.description,
-        )(handler)
+        _route(operation, listing.schema)(handler)
 
 
 # --- accounts and balances ----------------------------------------------------------------
@@ -522,13 +527,7 @@ def _no_statement(operation: Operation, schema: str) -> None:
     ) -> OBJSONResponse:
         ais.no_statement(bank, scope, account_id)
 
-    _get(
-        operation.path,
-        operation.operation_id,
-        schema,
-        name=operation.name,
-        description=operation.description,
-    )(read)
+    _route(operation, schema)(read)
 
 
 _no_statement(

@@ -13,10 +13,9 @@ from wendu.identity.models import Consent
 from wendu.kit.ids import new_id
 from wendu.openbanking.cbpii import service
 from wendu.openbanking.cbpii.schemas import ConfirmationRequest, ConsentRequest
-from wendu.openbanking.deps import require_json_accept
+from wendu.openbanking.deps import require_json_accept, require_scope
 from wendu.openbanking.http import RawBody, WriteDep, base_url, create_route
 from wendu.openbanking.pisp.schemas import parse_body
-from wendu.openbanking.pisp.service import require_scope
 from wendu.openbanking.schemas import OBJSONResponse
 from wendu.openbanking.wire import iso, resource
 
@@ -52,8 +51,7 @@ def _consent_body(consent: Consent, url: str) -> dict[str, Any]:
 )
 def create_consent(write: WriteDep, base: BaseUrl, body: RawBody) -> OBJSONResponse:
     """Store a consent for funds checks on one account, awaiting authorisation."""
-    with write.session(customer=False) as (session, access):
-        require_scope(access, SCOPE)
+    with write.session(customer=False, scope=SCOPE) as (session, access):
         parsed = parse_body(body, ConsentRequest)
         consent = service.create_consent(session, partner_id=access.partner_id, body=parsed)
         rendered = _consent_body(consent, f"{base}/funds-confirmation-consents/{consent.id}")
@@ -85,8 +83,7 @@ def get_consent(
 )
 def delete_consent(write: WriteDep, consent_id: ConsentId) -> Response:
     """Revoke the consent and its tokens, effective at once."""
-    with write.session(customer=False) as (session, access):
-        require_scope(access, SCOPE)
+    with write.session(customer=False, scope=SCOPE) as (session, access):
         service.delete_consent(session, partner_id=access.partner_id, consent_id=consent_id)
     return Response(status_code=204)
 
@@ -99,8 +96,7 @@ def delete_consent(write: WriteDep, consent_id: ConsentId) -> Response:
 )
 def create_confirmation(write: WriteDep, base: BaseUrl, body: RawBody) -> OBJSONResponse:
     """Answer yes or no: can the consented account fund this amount now."""
-    with write.session(customer=True) as (session, access):
-        require_scope(access, SCOPE)
+    with write.session(customer=True, scope=SCOPE) as (session, access):
         parsed = parse_body(body, ConfirmationRequest)
         available = service.confirm_funds(session, access, parsed)
     data = {

@@ -22,7 +22,7 @@ from wendu.identity.deps import Access, CustomerAccess
 from wendu.identity.models import Partner
 from wendu.identity.tokens import AccessContext
 from wendu.kit.ids import new_id
-from wendu.openbanking.deps import require_json_accept
+from wendu.openbanking.deps import require_json_accept, require_scope
 from wendu.openbanking.http import RawBody, Write, WriteDep, base_url, create_route
 from wendu.openbanking.pisp import idempotency, service, wire
 from wendu.openbanking.pisp.jws import verify_request_signature
@@ -69,8 +69,7 @@ def _claimed(
     resource_id: str,
 ) -> Iterator[tuple[Session, AccessContext, idempotency.Claim]]:
     """Open the write transaction, check scope and signature, then claim the idempotency key."""
-    with write.session(customer=customer) as (session, access):
-        service.require_scope(access, SCOPE)
+    with write.session(customer=customer, scope=SCOPE) as (session, access):
         partner = session.get(Partner, access.partner_id)
         assert partner is not None  # verify_access_token checked the partner is active
         verify_request_signature(signed.jws, signed.body, partner, write.settings)
@@ -125,7 +124,7 @@ def get_consent(
     access: Access, session: SessionDep, base: BaseUrl, consent_id: ConsentId
 ) -> OBJSONResponse:
     """Return one of the partner's payment consents."""
-    service.require_scope(access, SCOPE)
+    require_scope(access, SCOPE)
     consent = service.get_payment_consent(
         session, partner_id=access.partner_id, consent_id=consent_id
     )
@@ -144,7 +143,7 @@ def get_funds_confirmation(
     access: CustomerAccess, session: SessionDep, base: BaseUrl, consent_id: ConsentId
 ) -> OBJSONResponse:
     """Answer whether the authorised debtor account holds enough for the payment now."""
-    service.require_scope(access, SCOPE)
+    require_scope(access, SCOPE)
     available = service.funds_available(session, access, consent_id)
     url = f"{base}/domestic-payment-consents/{consent_id}/funds-confirmation"
     return OBJSONResponse(wire.funds_body(available, utcnow(), url))
@@ -192,7 +191,7 @@ def get_payment(
     access: Access, session: SessionDep, base: BaseUrl, payment_id: PaymentId
 ) -> OBJSONResponse:
     """Return one of the partner's payments with its current status."""
-    service.require_scope(access, SCOPE)
+    require_scope(access, SCOPE)
     payment = service.get_payment(session, partner_id=access.partner_id, payment_id=payment_id)
     return OBJSONResponse(wire.payment_body(payment, f"{base}/domestic-payments/{payment_id}"))
 
@@ -207,7 +206,7 @@ def get_payment_details(
     access: Access, session: SessionDep, base: BaseUrl, payment_id: PaymentId
 ) -> OBJSONResponse:
     """Return every status the payment has been through."""
-    service.require_scope(access, SCOPE)
+    require_scope(access, SCOPE)
     payment = service.get_payment(session, partner_id=access.partner_id, payment_id=payment_id)
     url = f"{base}/domestic-payments/{payment_id}/payment-details"
     return OBJSONResponse(wire.payment_details_body(payment, url))

@@ -47,12 +47,6 @@ def new_consent_id() -> str:
     return f"pdc-{secrets.token_hex(16)}"
 
 
-def require_scope(access: AccessContext, scope: str) -> None:
-    """Refuse (403 U015) a token that does not carry ``scope``."""
-    if scope not in access.scope:
-        raise forbidden(f"The token does not carry the {scope} scope")
-
-
 def positive_minor(amount: OBAmount, path: str) -> int:
     """Return ``amount`` in minor units, refusing (at ``path``) zero and excess precision."""
     try:
