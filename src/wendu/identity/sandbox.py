@@ -148,33 +148,6 @@ def authorise_and_exchange(
         raise _as_wendu_error(err) from err
 
 
-def _authorised(
-    session: Session,
-    keyring: KeyRing,
-    settings: Settings,
-    partner: Partner,
-    consent: Consent,
-    customer_id: str,
-    account_ids: Sequence[str] | None,
-) -> SandboxConsent:
-    """Authorise ``consent`` as the customer and describe it with the partner's new tokens."""
-    tokens = authorise_and_exchange(
-        session,
-        keyring,
-        settings,
-        partner=partner,
-        consent=consent,
-        customer_id=customer_id,
-        account_ids=account_ids,
-    )
-    return SandboxConsent(
-        consent_id=consent.id,
-        access_token=tokens.access_token,
-        refresh_token=tokens.refresh_token,
-        account_ids=list(consent.account_ids),
-    )
-
-
 def sandbox_account_consent(
     session: Session,
     keyring: KeyRing,
@@ -200,7 +173,15 @@ def sandbox_account_consent(
     consent = create_account_access_consent(
         session, partner_id=caller.partner_id, permissions=permissions
     )
-    return _authorised(session, keyring, settings, partner, consent, customer_id, account_ids)
+    return sandbox_existing_consent(
+        session,
+        keyring,
+        settings,
+        client_id=client_id,
+        customer_id=customer_id,
+        consent_id=consent.id,
+        account_ids=account_ids,
+    )
 
 
 def sandbox_existing_consent(
@@ -219,4 +200,18 @@ def sandbox_existing_consent(
     consent = session.get(Consent, consent_id)
     if consent is None or consent.partner_id != partner.id:
         raise unknown_resource("consent")
-    return _authorised(session, keyring, settings, partner, consent, customer_id, account_ids)
+    tokens = authorise_and_exchange(
+        session,
+        keyring,
+        settings,
+        partner=partner,
+        consent=consent,
+        customer_id=customer_id,
+        account_ids=account_ids,
+    )
+    return SandboxConsent(
+        consent_id=consent.id,
+        access_token=tokens.access_token,
+        refresh_token=tokens.refresh_token,
+        account_ids=list(consent.account_ids),
+    )
