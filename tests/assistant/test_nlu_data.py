@@ -128,7 +128,7 @@ def test_every_shipped_intent_has_enough_examples_in_both_languages(
     for intent, texts in shipped.by_intent().items():
         zh = [t for t in texts if detect_language(t) == "zh"]
         en = [t for t in texts if detect_language(t) == "en"]
-        floor = 20 if intent in TASK_INTENTS else 12
+        floor = 20 if intent in TASK_INTENTS else 18
         assert len(zh) >= floor, (intent, len(zh))
         assert len(en) >= floor, (intent, len(en))
 
