@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import Depends, Form, Request
 from fastapi.responses import Response
 
+from wendu.console.i18n import LANGUAGE_STATE
 from wendu.deps import SessionDep, SettingsDep
 from wendu.errors import forbidden
 from wendu.identity.models import StaffUser
@@ -51,8 +52,9 @@ def get_optional_staff(
     user = session.get(StaffUser, value.split(":", 1)[0])
     if user is None or not user.active:
         return None
-    audit = request.scope.setdefault("state", {}).setdefault("audit", {})
-    audit.update(actor_type="staff", actor_id=user.username)
+    state = request.scope.setdefault("state", {})
+    state.setdefault("audit", {}).update(actor_type="staff", actor_id=user.username)
+    state[LANGUAGE_STATE] = user.language
     return user
 
 

@@ -17,8 +17,11 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from wendu.console import repository
 from wendu.console.auth import CsrfChecked, OptionalStaff
+from wendu.console.failures import flash_query, problem_of
 from wendu.console.render import render
+from wendu.console.route import ConsoleRoute, interaction_id
 from wendu.db import utcnow
 from wendu.deps import SessionDep
 from wendu.errors import WenduError, bad_request, forbidden, unknown_resource
@@ -29,10 +32,11 @@ from wendu.helpdesk.models import PRESENCE, PRIORITIES, AgentState, Conversation
 from wendu.helpdesk.taxonomy import taxonomy
 from wendu.identity.models import StaffUser
 from wendu.identity.staff import WRITE_ROLES
+from wendu.ledger.models import Customer
 from wendu.ledger.port import CoreBank
 from wendu.ledger.sandbox import core_bank_for
 
-router = APIRouter(prefix="/console", include_in_schema=False)
+router = APIRouter(prefix="/console", include_in_schema=False, route_class=ConsoleRoute)
 
 as_staff = staff_of
 
@@ -56,16 +60,25 @@ def core_bank(request: Request, session: Session) -> CoreBank:
 
 
 def act(
-    session: Session, back: str, action: Callable[[], object], *, done: str = "ok"
+    request: Request,
+    session: Session,
+    back: str,
+    action: Callable[[], object],
+    *,
+    done: str = "ok",
 ) -> RedirectResponse:
-    """Run a staff action; on a business error roll it back and show the reason on ``back``."""
+    """Run a staff action; on a business error roll it back and show the reason on ``back``.
+
+    The reason travels as a message name (``?error=reply_empty``), shown translated; an error
+    the console has no words for shows a generic message with this request's reference.
+    """
     sep = "&" if "?" in back else "?"
     try:
         action()
     except WenduError as exc:
         session.rollback()
-        message = exc.items[0].message if exc.items else str(exc)
-        return RedirectResponse(f"{back}{sep}error={quote(message[:200])}", status_code=303)
+        problem = problem_of(exc, interaction_id(request))
+        return RedirectResponse(f"{back}{sep}{flash_query(problem)}", status_code=303)
     return RedirectResponse(f"{back}{sep}done={done}", status_code=303)
 
 
@@ -80,14 +93,7 @@ def _staff_names(session: Session) -> dict[str, str]:
     return dict(session.execute(select(StaffUser.id, StaffUser.display_name)).tuples().all())
 
 
-def category_label(code: str | None, lang: str) -> str:
-    """Return the bilingual taxonomy label of a category code."""
-    if not code:
-        return "—"
-    try:
-        return taxonomy().get(code).label(lang)
-    except KeyError:
-        return code
+category_label = repository.category_label
 
 
 def _is_fetch(request: Request) -> bool:
@@ -121,6 +127,7 @@ def inbox(
 
 @router.post("/presence")
 def presence(
+    request: Request,
     user: OptionalStaff,
     session: SessionDep,
     _csrf: CsrfChecked,
@@ -134,7 +141,7 @@ def presence(
             raise bad_request("unknown presence", path="presence")
         actions.set_presence(session, staff, presence)
 
-    return act(session, "/console/inbox", run)
+    return act(request, session, "/console/inbox", run)
 
 
 # Conversation -----------------------------------------------------------------------------
@@ -199,26 +206,42 @@ def conversation(
 
 
 def _staff_action(
-    back: str, user: StaffUser | None, session: Session, fn: Callable[[Staff], object]
+    request: Request,
+    back: str,
+    user: StaffUser | None,
+    session: Session,
+    fn: Callable[[Staff], object],
 ) -> Response:
     """Run ``fn`` as the signed-in writer (403 for read-only roles) and redirect to ``back``."""
     staff = as_staff(session, writer(user))
-    return act(session, back, lambda: fn(staff))
+    return act(request, session, back, lambda: fn(staff))
 
 
 def _conv_action(
-    conversation_id: str, user: StaffUser | None, session: Session, fn: Callable[[Staff], object]
+    request: Request,
+    conversation_id: str,
+    user: StaffUser | None,
+    session: Session,
+    fn: Callable[[Staff], object],
 ) -> Response:
-    return _staff_action(f"/console/conversations/{conversation_id}", user, session, fn)
+    return _staff_action(request, f"/console/conversations/{conversation_id}", user, session, fn)
 
 
 @router.post("/conversations/{conversation_id}/pick-up")
 def pick_up(
-    conversation_id: str, user: OptionalStaff, session: SessionDep, _csrf: CsrfChecked
+    request: Request,
+    conversation_id: str,
+    user: OptionalStaff,
+    session: SessionDep,
+    _csrf: CsrfChecked,
 ) -> Response:
     """Take the conversation; picking up work puts the agent online first."""
     return _conv_action(
-        conversation_id, user, session, lambda s: actions.pick_up(session, s, conversation_id)
+        request,
+        conversation_id,
+        user,
+        session,
+        lambda s: actions.pick_up(session, s, conversation_id),
     )
 
 
@@ -248,11 +271,12 @@ def post_message(
             raise bad_request("write a reply or pick a canned response", path="body")
         actions.post_message(session, staff, conversation, text, private=bool(private))
 
-    return _conv_action(conversation_id, user, session, run)
+    return _conv_action(request, conversation_id, user, session, run)
 
 
 @router.post("/conversations/{conversation_id}/transfer")
 def transfer(
+    request: Request,
     conversation_id: str,
     user: OptionalStaff,
     session: SessionDep,
@@ -262,6 +286,7 @@ def transfer(
     """Transfer to an agent (``agent:<id>``) or a team (``team:<id>``)."""
     kind, _, ref = target.partition(":")
     return _conv_action(
+        request,
         conversation_id,
         user,
         session,
@@ -277,11 +302,19 @@ def transfer(
 
 @router.post("/conversations/{conversation_id}/hand-back")
 def hand_back(
-    conversation_id: str, user: OptionalStaff, session: SessionDep, _csrf: CsrfChecked
+    request: Request,
+    conversation_id: str,
+    user: OptionalStaff,
+    session: SessionDep,
+    _csrf: CsrfChecked,
 ) -> Response:
     """Hand the conversation back to the assistant."""
     return _conv_action(
-        conversation_id, user, session, lambda s: actions.hand_back(session, s, conversation_id)
+        request,
+        conversation_id,
+        user,
+        session,
+        lambda s: actions.hand_back(session, s, conversation_id),
     )
 
 
@@ -295,6 +328,7 @@ def resolve(
 ) -> Response:
     """Resolve the conversation (the customer gets the CSAT survey in-channel)."""
     return _conv_action(
+        request,
         conversation_id,
         user,
         session,
@@ -321,6 +355,7 @@ def ticket(ticket_id: str, request: Request, user: OptionalStaff, session: Sessi
         return to_login(request)
     ticket = visible_ticket(session, as_staff(session, user), ticket_id)
     page = actions.ticket_view(session, ticket)
+    customer = session.get(Customer, ticket.customer_id) if ticket.customer_id else None
     return render(
         request,
         "ticket.html",
@@ -330,18 +365,26 @@ def ticket(ticket_id: str, request: Request, user: OptionalStaff, session: Sessi
         categories=[(c.code, c.label(user.language)) for c in taxonomy()],
         category_label=category_label,
         names=_staff_names(session),
+        actors=repository.staff_names_by_username(session, [e.actor for e in page.history]),
+        subjects=repository.conversation_subjects(session, page.conversation_ids),
+        customer_name=customer.full_name if customer else None,
         can_write=user.role in WRITE_ROLES,
     )
 
 
 def _ticket_action(
-    ticket_id: str, user: StaffUser | None, session: Session, fn: Callable[[Staff], object]
+    request: Request,
+    ticket_id: str,
+    user: StaffUser | None,
+    session: Session,
+    fn: Callable[[Staff], object],
 ) -> Response:
-    return _staff_action(f"/console/tickets/{ticket_id}", user, session, fn)
+    return _staff_action(request, f"/console/tickets/{ticket_id}", user, session, fn)
 
 
 @router.post("/tickets/{ticket_id}/status")
 def ticket_status(
+    request: Request,
     ticket_id: str,
     user: OptionalStaff,
     session: SessionDep,
@@ -351,6 +394,7 @@ def ticket_status(
 ) -> Response:
     """Move the ticket to another status."""
     return _ticket_action(
+        request,
         ticket_id,
         user,
         session,
@@ -360,6 +404,7 @@ def ticket_status(
 
 @router.post("/tickets/{ticket_id}/update")
 def ticket_update(
+    request: Request,
     ticket_id: str,
     user: OptionalStaff,
     session: SessionDep,
@@ -376,16 +421,20 @@ def ticket_update(
             session, staff, ticket_id, category=category or None, priority=priority or None
         )
 
-    return _ticket_action(ticket_id, user, session, run)
+    return _ticket_action(request, ticket_id, user, session, run)
 
 
 @router.post("/tickets/{ticket_id}/accept-suggestion")
 def ticket_accept(
-    ticket_id: str, user: OptionalStaff, session: SessionDep, _csrf: CsrfChecked
+    request: Request, ticket_id: str, user: OptionalStaff, session: SessionDep, _csrf: CsrfChecked
 ) -> Response:
     """Apply the classifier's suggested category and priority."""
     return _ticket_action(
-        ticket_id, user, session, lambda s: actions.accept_suggestion(session, s, ticket_id)
+        request,
+        ticket_id,
+        user,
+        session,
+        lambda s: actions.accept_suggestion(session, s, ticket_id),
     )
 
 

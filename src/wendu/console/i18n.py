@@ -9,6 +9,9 @@ from pathlib import Path
 LANGUAGES = ("zh", "en")
 DEFAULT_LANGUAGE = "zh"
 _LOCALES = Path(__file__).parent / "locales"
+# Where ``auth.get_optional_staff`` leaves the signed-in staff member's language (request
+# state), so an error page can still be rendered in it after the request's session is gone.
+LANGUAGE_STATE = "console_language"
 
 
 @lru_cache(maxsize=len(LANGUAGES))

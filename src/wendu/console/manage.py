@@ -14,11 +14,14 @@ from sqlalchemy.orm import Session
 from wendu.assistant.knowledge import service as kb
 from wendu.audit import chain
 from wendu.audit.models import AuditEntry
+from wendu.console import repository
 from wendu.console.auth import CsrfChecked, OptionalStaff
 from wendu.console.charts import bar_chart, line_chart
-from wendu.console.desk import act, as_staff, category_label, to_login, writer
+from wendu.console.desk import act, as_staff, to_login, writer
+from wendu.console.failures import Problem, problem_of
 from wendu.console.i18n import translate
 from wendu.console.render import render
+from wendu.console.route import ConsoleRoute, interaction_id
 from wendu.db import utcnow
 from wendu.deps import SessionDep
 from wendu.errors import WenduError, forbidden
@@ -26,7 +29,7 @@ from wendu.helpdesk import reports
 from wendu.identity.models import StaffUser
 from wendu.identity.staff import WRITE_ROLES
 
-router = APIRouter(prefix="/console", include_in_schema=False)
+router = APIRouter(prefix="/console", include_in_schema=False, route_class=ConsoleRoute)
 
 REPORT_DIMENSIONS = ("category", "channel", "partner", "team", "agent", "intent", "priority")
 
@@ -61,11 +64,8 @@ def report_page(
     groups = reports.summarize(rows, by)
     daily = reports.summarize(rows, "day")
     lang = user.language
-
-    def label(key: str) -> str:
-        return category_label(key, lang) if by == "category" and key != "—" else key
-
-    names = [label(g.key) for g in groups]
+    labels = repository.group_labels(session, by, [g.key for g in groups], lang)
+    names = [labels[g.key] for g in groups]
     charts = {
         "volume": line_chart(
             [d.key[5:] for d in daily],
@@ -129,14 +129,28 @@ def report_drill(
         return to_login(request)
     if not as_staff(session, user).sees_all:
         raise forbidden("Reports are for supervisors, admins and auditors")
+    by = by if by in reports.DIMENSIONS else None
+    metric = metric if metric in reports.METRICS else "conversations"
     ids = reports.drill_down(
         reports.conversation_rows(session, *_window(min(max(days, 1), 365))),
-        by=by if by in reports.DIMENSIONS else None,
+        by=by,
         key=key,
-        metric=metric if metric in reports.METRICS else "conversations",
+        metric=metric,
     )
+    key_label = None
+    if by is not None and key is not None:
+        key_label = repository.group_labels(session, by, [key], user.language)[key]
     return render(
-        request, "drill.html", user=user, ids=ids, metric=metric, by=by, key=key, days=days
+        request,
+        "drill.html",
+        user=user,
+        ids=ids,
+        subjects=repository.conversation_subjects(session, ids),
+        metric=metric,
+        by=by,
+        key=key,
+        key_label=key_label,
+        days=days,
     )
 
 
@@ -153,7 +167,7 @@ def _kb_list_page(
     q: str = "",
     *,
     draft: dict[str, str] | None = None,
-    error: str | None = None,
+    error: Problem | None = None,
     status_code: int = 200,
 ) -> HTMLResponse:
     return render(
@@ -212,22 +226,19 @@ def kb_create(
         kb.create_article(session, data, staff=staff.username, audit="console")
     except WenduError as exc:
         session.rollback()
-        message = exc.items[0].message if exc.items else str(exc)
         return _kb_list_page(
             request,
             staff,
             session,
             draft={**form, "status": status},
-            error=message,
+            error=problem_of(exc, interaction_id(request)),
             status_code=exc.status,
         )
     return RedirectResponse(f"/console/kb/{quote(data['slug'])}?done=created", status_code=303)
 
 
 @router.get("/kb/{slug}", response_class=HTMLResponse)
-def kb_edit(
-    slug: str, request: Request, user: OptionalStaff, session: SessionDep, error: str | None = None
-) -> Response:
+def kb_edit(slug: str, request: Request, user: OptionalStaff, session: SessionDep) -> Response:
     """Show the editor of one article, both languages side by side."""
     if user is None:
         return to_login(request)
@@ -237,7 +248,6 @@ def kb_edit(
         "kb_edit.html",
         user=user,
         article=article,
-        error=error,
         statuses=kb.STATUSES,
         can_write=user.role in WRITE_ROLES,
     )
@@ -246,6 +256,7 @@ def kb_edit(
 @router.post("/kb/{slug}")
 def kb_save(
     slug: str,
+    request: Request,
     user: OptionalStaff,
     session: SessionDep,
     _csrf: CsrfChecked,
@@ -276,7 +287,7 @@ def kb_save(
             audit="console",
         )
 
-    return act(session, f"/console/kb/{slug}", run, done="saved")
+    return act(request, session, f"/console/kb/{slug}", run, done="saved")
 
 
 # Audit ------------------------------------------------------------------------------------

@@ -11,6 +11,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 
 from wendu.console import charts
 from wendu.console.auth import csrf_token
+from wendu.console.failures import flash_message
 from wendu.console.i18n import DEFAULT_LANGUAGE, LANGUAGES, translate
 from wendu.identity.models import StaffUser
 
@@ -45,10 +46,14 @@ def render(
     user: StaffUser | None,
     status_code: int = 200,
     csrf: str | None = None,
+    language: str | None = None,
     **context: Any,
 ) -> HTMLResponse:
-    """Render ``template`` for ``user`` in their language."""
-    language = page_language(request, user)
+    """Render ``template`` for ``user`` in their language (or in ``language`` if given).
+
+    A failed form post's ``?error=`` becomes ``flash_error``, the translated message.
+    """
+    language = language if language in LANGUAGES else page_language(request, user)
 
     def t(key: str, **values: object) -> str:
         return translate(language, key, **values)
@@ -63,6 +68,7 @@ def render(
             t=t,
             csrf_token=csrf or csrf_token(request),
             bank_name=request.app.state.settings.bank_name,
+            flash_error=flash_message(request.query_params, language),
             **context,
         )
     )

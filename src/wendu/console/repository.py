@@ -1,7 +1,8 @@
-"""Read-only queries behind the console's overview pages."""
+"""Read-only queries behind the console's overview pages, and the names staff see for ids."""
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -9,8 +10,11 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from wendu.audit.models import AuditEntry
+from wendu.console.i18n import translate
 from wendu.db import utcnow
-from wendu.identity.models import Consent, Partner
+from wendu.helpdesk.models import Conversation, Team
+from wendu.helpdesk.taxonomy import taxonomy
+from wendu.identity.models import Consent, Partner, StaffUser
 from wendu.ledger.models import Account, Customer
 
 
@@ -69,3 +73,81 @@ def partners_with_consents(session: Session) -> list[PartnerRow]:
     ):
         counts.setdefault(partner_id, {})[status] = int(n)
     return [PartnerRow(p, counts.get(p.id, {})) for p in partners]
+
+
+# What a report's group key is an id of; "(none)" is the key of rows without one.
+NONE_KEY = "(none)"
+
+
+def category_label(code: str | None, language: str) -> str:
+    """Return the taxonomy label of a category code in ``language`` (the code if unknown)."""
+    if not code:
+        return "—"
+    try:
+        return taxonomy().get(code).label(language)
+    except KeyError:
+        return code
+
+
+def _by_id(session: Session, by: str, ids: list[str], language: str) -> dict[str, str]:
+    """Return the names of ``ids`` (staff, teams or partners) in one query."""
+    if not ids:
+        return {}
+    if by == "agent":
+        rows = session.execute(
+            select(StaffUser.id, StaffUser.display_name).where(StaffUser.id.in_(ids))
+        )
+        return {k: v for k, v in rows}
+    if by == "team":
+        teams = session.execute(select(Team.id, Team.name, Team.name_zh).where(Team.id.in_(ids)))
+        return {k: (zh if language == "zh" and zh else en) for k, en, zh in teams}
+    if by == "partner":
+        rows = session.execute(select(Partner.id, Partner.name).where(Partner.id.in_(ids)))
+        return {k: v for k, v in rows}
+    return {}
+
+
+def group_labels(session: Session, by: str, keys: Collection[str], language: str) -> dict[str, str]:
+    """Return what staff read for each report group key: a name, never a raw id.
+
+    Staff, teams and partners are looked up in one query for all keys; categories come from
+    the taxonomy, channels and priorities from the catalogue. An id with no row left (a
+    deleted team) shows itself, so the figure is still traceable.
+    """
+    ids = sorted(k for k in keys if k != NONE_KEY)
+    names = _by_id(session, by, ids, language)
+    labels: dict[str, str] = {}
+    for key in keys:
+        if key == NONE_KEY:
+            labels[key] = translate(language, "report.none_key")
+        elif by == "category":
+            labels[key] = category_label(key, language)
+        elif by in ("channel", "priority"):
+            labels[key] = translate(language, f"{by}.{key}")
+        else:
+            labels[key] = names.get(key, key)
+    return labels
+
+
+def conversation_subjects(session: Session, ids: Collection[str]) -> dict[str, str]:
+    """Return the subject of each conversation in ``ids`` (one query per 500 ids)."""
+    wanted = list(dict.fromkeys(ids))
+    subjects: dict[str, str] = {}
+    for start in range(0, len(wanted), 500):
+        chunk = wanted[start : start + 500]
+        rows = session.execute(
+            select(Conversation.id, Conversation.subject).where(Conversation.id.in_(chunk))
+        )
+        subjects.update({k: v for k, v in rows if v})
+    return subjects
+
+
+def staff_names_by_username(session: Session, usernames: Collection[str | None]) -> dict[str, str]:
+    """Return the display name of each staff username in ``usernames`` in one query."""
+    wanted = sorted({u for u in usernames if u})
+    if not wanted:
+        return {}
+    rows = session.execute(
+        select(StaffUser.username, StaffUser.display_name).where(StaffUser.username.in_(wanted))
+    )
+    return {k: v for k, v in rows}

@@ -21,11 +21,13 @@ from wendu.console.auth import (
 from wendu.console.charts import bar_chart
 from wendu.console.i18n import LANGUAGES, translate
 from wendu.console.render import render
+from wendu.console.route import ConsoleRoute
 from wendu.console.static import static_response
 from wendu.deps import SessionDep
+from wendu.errors import not_found
 from wendu.identity.staff import authenticate
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, route_class=ConsoleRoute)
 
 
 def _to_login(request: Request) -> RedirectResponse:
@@ -140,3 +142,9 @@ def partners(request: Request, user: OptionalStaff, session: SessionDep) -> Resp
 
 router.include_router(desk.router)
 router.include_router(manage.router)
+
+
+@router.get("/console/{rest:path}", response_class=HTMLResponse)
+def unknown_page(rest: str) -> Response:
+    """Any other console address: the console's own 404 page, in the staff member's language."""
+    raise not_found()
