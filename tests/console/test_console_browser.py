@@ -127,13 +127,15 @@ def test_agent_resolves_a_chat_and_the_csat_shows_in_the_report(server: str, db:
             boss.click("button[type=submit]")
             expect(boss.locator("h1")).to_have_text("服务报表")
             expect(boss.locator("#csat-total")).not_to_have_text("—")
-            group = boss.locator("#report-groups tr", has_text="partner_chat")
+            # Groups show names in the staff member's language (the code stays as a tooltip).
+            group = boss.locator("#report-groups tr", has_text="合作方聊天")
             expect(group.locator("td.csat")).to_contain_text("(")
             group.locator("td.csat a").click()
             expect(boss.locator("#drill")).to_contain_text(conversation_id)
             # By team (this test's team is its own): exactly the customer's score.
             boss.goto("/console/reports?by=team")
-            mine = boss.locator("#report-groups tr", has_text=team)
+            mine = boss.locator("#report-groups tr", has_text="浏览器组")
+            expect(mine.locator("td").first).to_have_attribute("title", team)
             expect(mine.locator("td.csat")).to_have_text("4.00 (1)")
             assert boss.locator("svg.chart").count() >= 6
 

@@ -145,6 +145,6 @@ router.include_router(manage.router)
 
 
 @router.get("/console/{rest:path}", response_class=HTMLResponse)
-def unknown_page(rest: str) -> Response:
+def unknown_page(rest: str, user: OptionalStaff) -> Response:
     """Any other console address: the console's own 404 page, in the staff member's language."""
     raise not_found()
