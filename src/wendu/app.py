@@ -14,6 +14,7 @@ from wendu.db import Database
 from wendu.events.tasks import install_worker as install_events_worker
 from wendu.helpdesk.tasks import install_jobs as install_helpdesk_jobs
 from wendu.identity.keys import KeyRing
+from wendu.openbanking.pisp.tasks import install_executor as install_payment_executor
 from wendu.web import install_platform, register_error_handlers
 
 # Each module exposes ``router``; order only matters for overlapping paths.
@@ -76,6 +77,7 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     register_error_handlers(app)
     install_events_worker(app)
     install_helpdesk_jobs(app)
+    install_payment_executor(app)
     for router in _routers():
         app.include_router(router)
     install_platform(app, settings, db)

@@ -285,3 +285,57 @@ def payment_body(consent_id: str, consent_request: dict[str, Any]) -> dict[str, 
 def now_utc() -> datetime:
     """Return the current aware UTC time."""
     return datetime.now(UTC)
+
+
+def scheduled_consent_body(
+    execute_at: datetime,
+    creditor_identification: str = "60161331926819",
+    amount: str = "12.34",
+    currency: str = "CNY",
+) -> dict[str, Any]:
+    """Return a valid ``OBWriteDomesticScheduledConsent4`` body paying at ``execute_at``."""
+    body = payment_consent_body(creditor_identification, amount, currency)
+    body["Data"]["Permission"] = "Create"
+    body["Data"]["Initiation"]["RequestedExecutionDateTime"] = execute_at.isoformat()
+    return body
+
+
+def standing_order_consent_body(
+    first_at: datetime,
+    frequency: str = "EvryDay",
+    *,
+    creditor_identification: str = "60161331926819",
+    first: str = "10.00",
+    recurring: str | None = "5.00",
+    final: str | None = None,
+    count: int | None = 3,
+    final_at: datetime | None = None,
+    currency: str = "CNY",
+) -> dict[str, Any]:
+    """Return a valid ``OBWriteDomesticStandingOrderConsent5`` body."""
+    mandate: dict[str, Any] = {
+        "Frequency": {"Type": frequency},
+        "FirstPaymentDateTime": first_at.isoformat(),
+    }
+    if final_at is not None:
+        mandate["FinalPaymentDateTime"] = final_at.isoformat()
+    initiation: dict[str, Any] = {
+        "FirstPaymentAmount": {"Amount": first, "Currency": currency},
+        "CreditorAccount": {
+            "SchemeName": "UK.OBIE.BBAN",
+            "Identification": creditor_identification,
+            "Name": "王芳",
+        },
+        "RemittanceInformation": {"Unstructured": ["Rent"]},
+        "MandateRelatedInformation": mandate,
+    }
+    if recurring is not None:
+        initiation["RecurringPaymentAmount"] = {"Amount": recurring, "Currency": currency}
+    if final is not None:
+        initiation["FinalPaymentAmount"] = {"Amount": final, "Currency": currency}
+    if count is not None:
+        initiation["NumberOfPayments"] = str(count)
+    return {
+        "Data": {"Permission": "Create", "Initiation": initiation},
+        "Risk": {"PaymentContextCode": "TransferToThirdParty"},
+    }

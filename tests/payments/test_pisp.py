@@ -410,7 +410,7 @@ def test_every_payment_route_is_in_the_spec(app: FastAPI, pis_spec: Spec, cof_sp
         for method in operations
         if path.startswith(("/open-banking/v4.0/pisp", "/open-banking/v4.0/cbpii"))
     }
-    assert len(served) == 10
+    assert len(served) == 20
     for path, method in served:
         spec, prefix = (
             (pis_spec, PISP) if path.startswith(PISP) else (cof_spec, "/open-banking/v4.0/cbpii")

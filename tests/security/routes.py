@@ -98,6 +98,14 @@ GET /open-banking/v4.0/pisp/domestic-payment-consents/{ConsentId}/funds-confirma
 POST /open-banking/v4.0/pisp/domestic-payments customer
 GET /open-banking/v4.0/pisp/domestic-payments/{DomesticPaymentId} partner
 GET /open-banking/v4.0/pisp/domestic-payments/{DomesticPaymentId}/payment-details partner
+POST /open-banking/v4.0/pisp/domestic-scheduled-payment-consents client
+GET /open-banking/v4.0/pisp/domestic-scheduled-payment-consents/{ConsentId} partner
+POST /open-banking/v4.0/pisp/domestic-scheduled-payments customer
+GET /open-banking/v4.0/pisp/domestic-scheduled-payments/{DomesticScheduledPaymentId} partner
+POST /open-banking/v4.0/pisp/domestic-standing-order-consents client
+GET /open-banking/v4.0/pisp/domestic-standing-order-consents/{ConsentId} partner
+POST /open-banking/v4.0/pisp/domestic-standing-orders customer
+GET /open-banking/v4.0/pisp/domestic-standing-orders/{DomesticStandingOrderId} partner
 POST /open-banking/v4.0/cbpii/funds-confirmation-consents client
 GET /open-banking/v4.0/cbpii/funds-confirmation-consents/{ConsentId} client
 DELETE /open-banking/v4.0/cbpii/funds-confirmation-consents/{ConsentId} client
@@ -198,6 +206,13 @@ GET /api/v1/knowledge/articles/{slug} public
 GET /help/articles/{slug} public
 """
 )
+
+# Two payment-details paths are longer than a line of the table.
+for _resource, _id in (
+    ("domestic-scheduled-payments", "DomesticScheduledPaymentId"),
+    ("domestic-standing-orders", "DomesticStandingOrderId"),
+):
+    ROUTES[("GET", f"/open-banking/v4.0/pisp/{_resource}/{{{_id}}}/payment-details")] = "partner"
 
 PUBLIC = frozenset(route for route, kind in ROUTES.items() if kind == "public")
 PARTNER_TOKEN_KINDS = frozenset({"client", "customer", "partner"})

@@ -379,6 +379,8 @@ ELSEWHERE = {
     "/helpdesk/v1/knowledge/": "tests/assistant/test_knowledge_staff_api.py (shared, roles)",
     "/helpdesk/v1/": "tests/helpdesk/test_permissions.py (role and team scope, every route)",
     "/console/": "test_console_and_customer_scope.py (team scope of every console object page)",
+    f"{PISP}/domestic-scheduled-": "tests/payments/test_pisp_scheduled.py (another partner's)",
+    f"{PISP}/domestic-standing-order": "tests/payments/test_pisp_standing_orders.py (same)",
     "/chat/static/": "public asset",
     "/api/v1/knowledge/articles/": "public article",
     "/help/articles/": "public article",

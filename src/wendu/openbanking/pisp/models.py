@@ -1,4 +1,5 @@
-"""ORM tables of payment initiation: payments and the idempotency records of write requests."""
+"""ORM tables of payment initiation: payments (domestic, scheduled, standing orders), the
+instalments standing orders paid, and the idempotency records of write requests."""
 
 from __future__ import annotations
 
@@ -21,7 +22,10 @@ class Payment(Base):
     """
 
     __tablename__ = "payments"
-    __table_args__ = (Index("ix_payments_partner", "partner_id"),)
+    __table_args__ = (
+        Index("ix_payments_partner", "partner_id"),
+        Index("ix_payments_due", "status", "execute_at"),
+    )
 
     id: Mapped[str] = mapped_column(String(40), primary_key=True)
     kind: Mapped[str] = mapped_column(String(30), default="domestic-payment")
@@ -40,6 +44,31 @@ class Payment(Base):
     ledger_transaction_id: Mapped[int | None] = mapped_column(ForeignKey("ledger_transactions.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     status_updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # A scheduled payment: when the executor pays it (status PDNG until then).
+    execute_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # A standing order: the ledger's standing order it set up.
+    standing_order_id: Mapped[str | None] = mapped_column(ForeignKey("standing_orders.id"))
+
+
+class Instalment(Base):
+    """One payment a standing order made (or failed to make) on one due date.
+
+    The unique (payment, sequence) pair, written in the transaction that moves the money,
+    makes each instalment happen at most once whatever the executor does.
+    """
+
+    __tablename__ = "standing_order_instalments"
+    __table_args__ = (UniqueConstraint("payment_id", "sequence"),)
+
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True, autoincrement=True)
+    payment_id: Mapped[str] = mapped_column(ForeignKey("payments.id"))
+    sequence: Mapped[int] = mapped_column(Integer)
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    amount_minor: Mapped[int] = mapped_column(BigInteger)
+    status: Mapped[str] = mapped_column(String(4))
+    status_reason: Mapped[str | None] = mapped_column(String(140))
+    ledger_transaction_id: Mapped[int | None] = mapped_column(ForeignKey("ledger_transactions.id"))
+    executed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class IdempotencyRecord(Base):

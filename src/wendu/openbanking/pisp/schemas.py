@@ -1,5 +1,7 @@
 """Pydantic wire models of the domestic payment requests (``OBWriteDomesticConsent4``,
-``OBWriteDomestic2``) and the parsing that turns a raw body into one, with OB errors.
+``OBWriteDomestic2``), the scheduled ones (``OBWriteDomesticScheduledConsent4``,
+``OBWriteDomesticScheduled2``), the standing-order ones (``OBWriteDomesticStandingOrderConsent5``,
+``OBWriteDomesticStandingOrder3``) and the parsing that turns a raw body into one, with OB errors.
 
 Only fields wendu interprets are typed closely; the rest keep the spec's shape limits so
 that what is stored and echoed back stays valid against the spec.
@@ -77,6 +79,48 @@ class OBInitiation(_Strict):
     SupplementaryData: dict[str, Any] | None = None
 
 
+class OBScheduledInitiation(OBInitiation):
+    """``OBWriteDomesticScheduled2.Data.Initiation``: a domestic order with its execution time."""
+
+    EndToEndIdentification: str | None = Field(default=None, min_length=1, max_length=35)  # type: ignore[assignment]
+    RequestedExecutionDateTime: datetime
+
+
+class OBFrequency(_Strict):
+    """``OBFrequency6`` (``Type`` is validated by the schedule rules, not here)."""
+
+    Type: str = Field(min_length=1, max_length=40)
+    CountPerPeriod: int | None = None
+    PointInTime: str | None = Field(default=None, max_length=2)
+
+
+class OBMandate(_Strict):
+    """``MandateRelatedInformation`` of a standing order initiation."""
+
+    MandateIdentification: str | None = Field(default=None, min_length=1, max_length=35)
+    Classification: Literal["FIXE", "USGB", "VARI"] | None = None
+    CategoryPurposeCode: str | None = Field(default=None, min_length=1, max_length=4)
+    FirstPaymentDateTime: datetime | None = None
+    RecurringPaymentDateTime: datetime | None = None
+    FinalPaymentDateTime: datetime | None = None
+    Frequency: OBFrequency
+    Reason: str | None = Field(default=None, min_length=1, max_length=256)
+
+
+class OBStandingOrderInitiation(_Strict):
+    """``OBWriteDomesticStandingOrder3.Data.Initiation``."""
+
+    RemittanceInformation: Remittance | None = None
+    NumberOfPayments: str | None = Field(default=None, min_length=1, max_length=35)
+    FirstPaymentAmount: OBAmount
+    RecurringPaymentAmount: OBAmount | None = None
+    FinalPaymentAmount: OBAmount | None = None
+    DebtorAccount: OBDebtorAccount | None = None
+    CreditorAccount: OBCreditorAccount
+    MandateRelatedInformation: OBMandate
+    SupplementaryData: dict[str, Any] | None = None
+
+
 class OBAuthorisation(_Strict):
     """``Data.Authorisation`` of a consent."""
 
@@ -130,6 +174,66 @@ class PaymentRequest(_Strict):
     """``OBWriteDomestic2``: the body of ``POST /domestic-payments``."""
 
     Data: PaymentData
+    Risk: OBRisk
+
+
+class ScheduledConsentData(_Strict):
+    """``OBWriteDomesticScheduledConsent4.Data``."""
+
+    Permission: Literal["Create"]
+    ReadRefundAccount: Literal["No", "Yes"] | None = None
+    Initiation: OBScheduledInitiation
+    Authorisation: OBAuthorisation | None = None
+
+
+class ScheduledConsentRequest(_Strict):
+    """``OBWriteDomesticScheduledConsent4``: ``POST /domestic-scheduled-payment-consents``."""
+
+    Data: ScheduledConsentData
+    Risk: OBRisk
+
+
+class ScheduledPaymentData(_Strict):
+    """``OBWriteDomesticScheduled2.Data``."""
+
+    ConsentId: str = Field(min_length=1, max_length=128)
+    Initiation: OBScheduledInitiation
+
+
+class ScheduledPaymentRequest(_Strict):
+    """``OBWriteDomesticScheduled2``: the body of ``POST /domestic-scheduled-payments``."""
+
+    Data: ScheduledPaymentData
+    Risk: OBRisk
+
+
+class StandingOrderConsentData(_Strict):
+    """``OBWriteDomesticStandingOrderConsent5.Data``."""
+
+    Permission: Literal["Create"]
+    ReadRefundAccount: Literal["No", "Yes"] | None = None
+    Initiation: OBStandingOrderInitiation
+    Authorisation: OBAuthorisation | None = None
+
+
+class StandingOrderConsentRequest(_Strict):
+    """``OBWriteDomesticStandingOrderConsent5``: ``POST /domestic-standing-order-consents``."""
+
+    Data: StandingOrderConsentData
+    Risk: OBRisk
+
+
+class StandingOrderData(_Strict):
+    """``OBWriteDomesticStandingOrder3.Data``."""
+
+    ConsentId: str = Field(min_length=1, max_length=128)
+    Initiation: OBStandingOrderInitiation
+
+
+class StandingOrderRequest(_Strict):
+    """``OBWriteDomesticStandingOrder3``: the body of ``POST /domestic-standing-orders``."""
+
+    Data: StandingOrderData
     Risk: OBRisk
 
 

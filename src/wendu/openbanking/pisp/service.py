@@ -12,6 +12,7 @@ import secrets
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+from pydantic import BaseModel
 from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
@@ -134,6 +135,12 @@ def find_consent(
 
 def _check_initiation(session: Session, initiation: OBInitiation) -> None:
     amount_minor(initiation)
+    check_accounts(session, initiation, initiation.InstructedAmount.Currency)
+
+
+def check_accounts(session: Session, initiation: Any, currency: str) -> None:
+    """Check the schemes of an initiation's accounts and that a named debtor exists and
+    holds ``currency`` (400 otherwise)."""
     for path, named in (
         ("Data.Initiation.CreditorAccount", initiation.CreditorAccount),
         ("Data.Initiation.DebtorAccount", initiation.DebtorAccount),
@@ -143,7 +150,7 @@ def _check_initiation(session: Session, initiation: OBInitiation) -> None:
     debtor = initiation.DebtorAccount
     if debtor is not None:
         account = debtor_account(session, debtor.Identification)
-        if account.currency != initiation.InstructedAmount.Currency:
+        if account.currency != currency:
             raise bad_request(
                 "The currency does not match the debtor account's currency",
                 path="Data.Initiation.InstructedAmount.Currency",
@@ -156,27 +163,51 @@ def _account_by_identification(session: Session, identification: str) -> Account
     ).scalar_one_or_none()
 
 
-def create_payment_consent(
-    session: Session, *, partner_id: str, body: ConsentRequest, consent_id: str | None = None
+def store_consent(
+    session: Session,
+    *,
+    kind: str,
+    partner_id: str,
+    data: BaseModel,
+    risk: BaseModel,
+    consent_id: str | None = None,
+    now: datetime | None = None,
 ) -> Consent:
-    """Validate a domestic payment consent request and store it awaiting authorisation."""
-    _check_initiation(session, body.Data.Initiation)
-    now = utcnow()
+    """Store a validated payment consent request of ``kind`` awaiting authorisation.
+
+    It expires after ``CONSENT_TTL`` or at ``Data.Authorisation.CompletionDateTime``.
+    """
+    now = now or utcnow()
     expires_at = now + CONSENT_TTL
-    authorisation = body.Data.Authorisation
+    authorisation = getattr(data, "Authorisation", None)
     if authorisation is not None and authorisation.CompletionDateTime is not None:
         deadline = authorisation.CompletionDateTime
         path = "Data.Authorisation.CompletionDateTime"
         expires_at = min(expires_at, future_utc(deadline, now, path))
     return add_consent(
         session,
-        kind=DOMESTIC_PAYMENT,
+        kind=kind,
         consent_id=consent_id or new_consent_id(),
         partner_id=partner_id,
         expires_at=expires_at,
-        data=dump(body.Data),
-        risk=dump(body.Risk),
+        data=dump(data),
+        risk=dump(risk),
         now=now,
+    )
+
+
+def create_payment_consent(
+    session: Session, *, partner_id: str, body: ConsentRequest, consent_id: str | None = None
+) -> Consent:
+    """Validate a domestic payment consent request and store it awaiting authorisation."""
+    _check_initiation(session, body.Data.Initiation)
+    return store_consent(
+        session,
+        kind=DOMESTIC_PAYMENT,
+        partner_id=partner_id,
+        data=body.Data,
+        risk=body.Risk,
+        consent_id=consent_id,
     )
 
 
@@ -235,9 +266,11 @@ def clearing_account(session: Session, currency: str) -> Account:
     return account
 
 
-def _creditor(session: Session, initiation: OBInitiation, debtor: Account) -> Account:
+def creditor_account(
+    session: Session, identification: str, currency: str, debtor: Account
+) -> Account:
     """Return the account to credit: an account of this bank, else outbound clearing."""
-    on_us = _account_by_identification(session, initiation.CreditorAccount.Identification)
+    on_us = _account_by_identification(session, identification)
     if on_us is not None and on_us.kind != "internal":
         if on_us.id == debtor.id:
             raise bad_request(
@@ -245,7 +278,109 @@ def _creditor(session: Session, initiation: OBInitiation, debtor: Account) -> Ac
                 path="Data.Initiation.CreditorAccount",
             )
         return on_us
-    return clearing_account(session, initiation.InstructedAmount.Currency)
+    return clearing_account(session, currency)
+
+
+def authorised_consent(
+    session: Session,
+    access: AccessContext,
+    *,
+    kind: str,
+    consent_id: str,
+    initiation: BaseModel,
+    risk: BaseModel,
+    now: datetime,
+) -> Consent:
+    """Return the token's authorised consent of ``kind``, locked, if the request matches it.
+
+    Refuses a token bound to another kind of consent (403 U007), a body naming another
+    consent or differing from it (400 U008), a consumed (U011), unauthorised (U005) or
+    expired (U006) consent.
+    """
+    if access.consent_kind != kind or access.consent_id is None:
+        raise forbidden(f"The token is not bound to a {kind} consent", code="U007")
+    if consent_id != access.consent_id:
+        raise bad_request(
+            "Data.ConsentId is not the consent this token was issued for",
+            code="U008",
+            path="Data.ConsentId",
+        )
+    consent = find_consent(
+        session, kind=kind, partner_id=access.partner_id, consent_id=consent_id, lock=True
+    )
+    if consent.status == "CONS":
+        raise bad_request("The consent has already been used for a payment", code="U011")
+    if consent.status != "AUTH":
+        raise bad_request("The consent is not authorised", code="U005")
+    if consent.expires_at is not None and consent.expires_at <= now:
+        raise bad_request("The consent has expired", code="U006")
+    if dump(initiation) != (consent.data or {}).get("Initiation"):
+        raise bad_request(
+            "The Initiation does not match the consent's", code="U008", path="Data.Initiation"
+        )
+    if dump(risk) != (consent.risk or {}):
+        raise bad_request("The Risk does not match the consent's", code="U008", path="Risk")
+    return consent
+
+
+def consent_debtor(session: Session, consent: Consent, access: AccessContext) -> Account:
+    """Return the debtor account the customer authorised the consent for (400 U004 if gone)."""
+    debtor = session.get(Account, consent.account_ids[0]) if consent.account_ids else None
+    if debtor is None or debtor.customer_id != access.customer_id:
+        raise unknown_resource("debtor account")
+    return debtor
+
+
+def consume(session: Session, consent: Consent) -> None:
+    """Mark the consent used up by the resource just created (CONS)."""
+    consent.status = "CONS"
+    consent.status_updated_at = utcnow()
+    session.flush()
+
+
+def move_money(
+    session: Session,
+    *,
+    debtor: Account,
+    creditor: Account,
+    minor: int,
+    currency: str,
+    description: str,
+    reference: str | None,
+    external_ref: str,
+    booked_at: datetime | None = None,
+) -> int | None:
+    """Book the transfer once (``external_ref`` is unique in the ledger); return its ledger
+    transaction id, or None when the debtor lacks the funds (nothing is then written)."""
+    try:
+        txn = transfer(
+            session,
+            debit_account_id=debtor.id,
+            credit_account_id=creditor.id,
+            amount_minor=minor,
+            currency=currency,
+            description=description,
+            reference=reference,
+            external_ref=external_ref,
+            kind="payment",
+            booked_at=booked_at,
+        )
+    except InsufficientFunds:
+        return None
+    return txn.id
+
+
+def publish_update(
+    session: Session, *, partner_id: str, public_url: str, resource: str, resource_id: str
+) -> None:
+    """Put the partner's ``resource-update`` event for ``pisp/{resource}s/{id}`` in the outbox."""
+    publish(
+        session,
+        event_type=RESOURCE_UPDATE,
+        partner_id=partner_id,
+        subject=ob_subject(public_url, f"pisp/{resource}s", resource_id, resource),
+        txn=resource_id,
+    )
 
 
 def submit_payment(
@@ -260,67 +395,45 @@ def submit_payment(
 
     The partner's resource-update event goes into the outbox in the same transaction.
     """
-    if access.consent_kind != DOMESTIC_PAYMENT or access.consent_id is None:
-        raise forbidden("The token is not bound to a domestic payment consent", code="U007")
-    if body.Data.ConsentId != access.consent_id:
-        raise bad_request(
-            "Data.ConsentId is not the consent this token was issued for",
-            code="U008",
-            path="Data.ConsentId",
-        )
-    consent = find_consent(
-        session,
-        kind=DOMESTIC_PAYMENT,
-        partner_id=access.partner_id,
-        consent_id=access.consent_id,
-        lock=True,
-    )
     now = utcnow()
-    if consent.status == "CONS":
-        raise bad_request("The consent has already been used for a payment", code="U011")
-    if consent.status != "AUTH":
-        raise bad_request("The consent is not authorised", code="U005")
-    if consent.expires_at is not None and consent.expires_at <= now:
-        raise bad_request("The consent has expired", code="U006")
-    if dump(body.Data.Initiation) != (consent.data or {}).get("Initiation"):
-        raise bad_request(
-            "The Initiation does not match the consent's", code="U008", path="Data.Initiation"
-        )
-    if dump(body.Risk) != (consent.risk or {}):
-        raise bad_request("The Risk does not match the consent's", code="U008", path="Risk")
-
+    consent = authorised_consent(
+        session,
+        access,
+        kind=DOMESTIC_PAYMENT,
+        consent_id=body.Data.ConsentId,
+        initiation=body.Data.Initiation,
+        risk=body.Risk,
+        now=now,
+    )
     initiation = body.Data.Initiation
     minor = amount_minor(initiation)
     currency = initiation.InstructedAmount.Currency
-    debtor = session.get(Account, consent.account_ids[0]) if consent.account_ids else None
-    if debtor is None or debtor.customer_id != access.customer_id:
-        raise unknown_resource("debtor account")
-    creditor = _creditor(session, initiation, debtor)
+    debtor = consent_debtor(session, consent, access)
+    creditor = creditor_account(
+        session, initiation.CreditorAccount.Identification, currency, debtor
+    )
 
     # The transfer runs first (it takes the account locks), so the payment row is written
     # once with its outcome; the whole request is still one database transaction.
     payment_id = payment_id or new_id("pay", 16)
     history = [{"Status": "ACSP", "At": now.isoformat()}]
-    ledger_transaction_id: int | None = None
+    ledger_transaction_id = move_money(
+        session,
+        debtor=debtor,
+        creditor=creditor,
+        minor=minor,
+        currency=currency,
+        description=description(initiation),
+        reference=initiation.EndToEndIdentification[:35],
+        external_ref=payment_id,
+    )
     reason: str | None = None
-    try:
-        txn = transfer(
-            session,
-            debit_account_id=debtor.id,
-            credit_account_id=creditor.id,
-            amount_minor=minor,
-            currency=currency,
-            description=_description(initiation),
-            reference=initiation.EndToEndIdentification[:35],
-            external_ref=payment_id,
-            kind="payment",
-        )
-    except InsufficientFunds:
+    if ledger_transaction_id is None:
         # A rejected payment is still the outcome of this consent: record it, move nothing.
         status, reason = "RJCT", "Insufficient funds"
     else:
         # Both legs are booked in this bank's ledger, so settlement completes at once.
-        status, ledger_transaction_id = "ACSC", txn.id
+        status = "ACSC"
     settled = utcnow()
     history.append({"Status": status, "At": settled.isoformat()})
     payment = Payment(
@@ -341,30 +454,31 @@ def submit_payment(
         status_updated_at=settled,
     )
     session.add(payment)
-    publish(
+    publish_update(
         session,
-        event_type=RESOURCE_UPDATE,
         partner_id=access.partner_id,
-        subject=ob_subject(public_url, "pisp/domestic-payments", payment_id, "domestic-payment"),
-        txn=payment_id,
+        public_url=public_url,
+        resource=DOMESTIC_PAYMENT,
+        resource_id=payment_id,
     )
-    consent.status = "CONS"
-    consent.status_updated_at = utcnow()
-    session.flush()
+    consume(session, consent)
     return payment
 
 
-def _description(initiation: OBInitiation) -> str:
+def description(initiation: Any) -> str:
+    """Return the ledger description of an initiation: its remittance lines or the payee."""
     remittance = initiation.RemittanceInformation
     lines = remittance.Unstructured if remittance and remittance.Unstructured else []
     text = " ".join(lines) or f"Payment to {initiation.CreditorAccount.Name}"
     return text[:500]
 
 
-def get_payment(session: Session, *, partner_id: str, payment_id: str) -> Payment:
-    """Return the partner's payment or raise 400 U004."""
+def get_payment(
+    session: Session, *, partner_id: str, payment_id: str, kind: str = DOMESTIC_PAYMENT
+) -> Payment:
+    """Return the partner's payment of ``kind`` or raise 400 U004."""
     payment = session.get(Payment, payment_id)
-    if payment is None or payment.partner_id != partner_id:
+    if payment is None or payment.partner_id != partner_id or payment.kind != kind:
         raise unknown_resource("payment")
     return payment
 

@@ -1,0 +1,272 @@
+"""Domestic scheduled payments: consents, submission, and execution when the date arrives.
+
+Submitting stores the payment as ``PDNG`` (v4's code for the v3 ``InitiationPending``) and
+moves no money. ``execute_scheduled`` pays it once its ``RequestedExecutionDateTime`` has
+come: it locks the payment row and only acts while the status is still ``PDNG`` (a
+compare-and-set), and the ledger transfer carries the payment id as its unique
+``external_ref``, so running the executor twice or concurrently moves the money once.
+Insufficient funds at execution end the payment as ``RJCT`` (AM04) with no posting.
+"""
+
+from __future__ import annotations
+
+import secrets
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from wendu.audit import record
+from wendu.db import utcnow
+from wendu.errors import WenduError, bad_request
+from wendu.identity.models import Consent
+from wendu.identity.tokens import AccessContext
+from wendu.kit.ids import new_id
+from wendu.ledger.models import Account
+from wendu.openbanking.pisp.models import Payment
+from wendu.openbanking.pisp.schemas import (
+    OBScheduledInitiation,
+    ScheduledConsentRequest,
+    ScheduledPaymentRequest,
+    dump,
+)
+from wendu.openbanking.pisp.service import (
+    amount_minor,
+    authorised_consent,
+    check_accounts,
+    consent_debtor,
+    consume,
+    creditor_account,
+    description,
+    find_consent,
+    future_utc,
+    move_money,
+    publish_update,
+    store_consent,
+)
+
+DOMESTIC_SCHEDULED = "domestic-scheduled-payment"
+PENDING = "PDNG"
+INSUFFICIENT_FUNDS = "Insufficient funds"
+EXECUTION_PATH = "Data.Initiation.RequestedExecutionDateTime"
+
+
+def new_consent_id() -> str:
+    """Return an unguessable scheduled payment consent id such as ``psc-3f9c…``."""
+    return f"psc-{secrets.token_hex(16)}"
+
+
+def new_payment_id() -> str:
+    """Return an id for a new scheduled payment."""
+    return new_id("spay", 16)
+
+
+def execution_time(initiation: OBScheduledInitiation, now: datetime) -> datetime:
+    """Return the requested execution time in UTC; 400 U003 unless it is after ``now``."""
+    return future_utc(initiation.RequestedExecutionDateTime, now, EXECUTION_PATH)
+
+
+def create_consent(
+    session: Session,
+    *,
+    partner_id: str,
+    body: ScheduledConsentRequest,
+    consent_id: str | None = None,
+) -> Consent:
+    """Validate a scheduled payment consent request and store it awaiting authorisation."""
+    initiation = body.Data.Initiation
+    now = utcnow()
+    amount_minor(initiation)
+    execution_time(initiation, now)
+    check_accounts(session, initiation, initiation.InstructedAmount.Currency)
+    return store_consent(
+        session,
+        kind=DOMESTIC_SCHEDULED,
+        partner_id=partner_id,
+        data=body.Data,
+        risk=body.Risk,
+        consent_id=consent_id or new_consent_id(),
+        now=now,
+    )
+
+
+def get_consent(session: Session, *, partner_id: str, consent_id: str) -> Consent:
+    """Return the partner's scheduled payment consent or raise 400 U004."""
+    return find_consent(
+        session, kind=DOMESTIC_SCHEDULED, partner_id=partner_id, consent_id=consent_id
+    )
+
+
+def submit(
+    session: Session,
+    access: AccessContext,
+    body: ScheduledPaymentRequest,
+    *,
+    payment_id: str | None = None,
+    public_url: str = "",
+) -> Payment:
+    """Accept a scheduled payment against its authorised consent, to be paid when due."""
+    now = utcnow()
+    initiation = body.Data.Initiation
+    consent = authorised_consent(
+        session,
+        access,
+        kind=DOMESTIC_SCHEDULED,
+        consent_id=body.Data.ConsentId,
+        initiation=initiation,
+        risk=body.Risk,
+        now=now,
+    )
+    execute_at = execution_time(initiation, now)
+    minor = amount_minor(initiation)
+    currency = initiation.InstructedAmount.Currency
+    debtor = consent_debtor(session, consent, access)
+    if debtor.currency != currency:
+        raise bad_request(
+            "The currency does not match the debtor account's currency",
+            path="Data.Initiation.InstructedAmount.Currency",
+        )
+    creditor = creditor_account(
+        session, initiation.CreditorAccount.Identification, currency, debtor
+    )
+    payment = Payment(
+        id=payment_id or new_payment_id(),
+        kind=DOMESTIC_SCHEDULED,
+        partner_id=access.partner_id,
+        consent_id=consent.id,
+        customer_id=debtor.customer_id,
+        debtor_account_id=debtor.id,
+        creditor_account_id=creditor.id,
+        amount_minor=minor,
+        currency=currency,
+        status=PENDING,
+        status_history=[{"Status": PENDING, "At": now.isoformat()}],
+        initiation=dump(initiation),
+        execute_at=execute_at,
+        created_at=now,
+        status_updated_at=now,
+    )
+    session.add(payment)
+    publish_update(
+        session,
+        partner_id=access.partner_id,
+        public_url=public_url,
+        resource=DOMESTIC_SCHEDULED,
+        resource_id=payment.id,
+    )
+    consume(session, consent)
+    return payment
+
+
+def attempt_transfer(
+    session: Session,
+    *,
+    debtor: Account | None,
+    creditor: Account | None,
+    minor: int,
+    currency: str,
+    description: str,
+    reference: str,
+    external_ref: str,
+    now: datetime,
+) -> tuple[int | None, str | None]:
+    """Move the money of an order that falls due; return (ledger transaction id, None) or
+    (None, why it failed). A failure writes nothing, so the caller records it and commits."""
+    if debtor is None or creditor is None:
+        return None, "The account no longer exists"
+    try:
+        ledger_id = move_money(
+            session,
+            debtor=debtor,
+            creditor=creditor,
+            minor=minor,
+            currency=currency,
+            description=description,
+            reference=reference[:35],
+            external_ref=external_ref,
+            booked_at=now,
+        )
+    except WenduError as exc:  # e.g. the debtor account was closed meanwhile
+        return None, (exc.items[0].message if exc.items else "Refused")[:140]
+    return (ledger_id, None) if ledger_id is not None else (None, INSUFFICIENT_FUNDS)
+
+
+def due_payments(session: Session, now: datetime, limit: int = 100) -> list[str]:
+    """Return the ids of scheduled payments waiting to be paid at ``now``, oldest first."""
+    return list(
+        session.execute(
+            select(Payment.id)
+            .where(
+                Payment.kind == DOMESTIC_SCHEDULED,
+                Payment.status == PENDING,
+                Payment.execute_at <= now,
+            )
+            .order_by(Payment.execute_at, Payment.id)
+            .limit(limit)
+        ).scalars()
+    )
+
+
+def execute_scheduled(
+    session: Session, payment_id: str, now: datetime, *, public_url: str = ""
+) -> Payment | None:
+    """Pay one due scheduled payment; return it, or None when it is not (or no longer) due.
+
+    The row is locked and re-read with ``status = PDNG`` in the condition, so of two
+    executors the second finds nothing to do once the first commits.
+    """
+    payment = session.execute(
+        select(Payment)
+        .where(
+            Payment.id == payment_id,
+            Payment.kind == DOMESTIC_SCHEDULED,
+            Payment.status == PENDING,
+        )
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).scalar_one_or_none()
+    if payment is None or payment.execute_at is None or payment.execute_at > now:
+        return None
+    debtor = session.get(Account, payment.debtor_account_id)
+    creditor = (
+        session.get(Account, payment.creditor_account_id) if payment.creditor_account_id else None
+    )
+    initiation = OBScheduledInitiation.model_validate(payment.initiation)
+    ledger_id, reason = attempt_transfer(
+        session,
+        debtor=debtor,
+        creditor=creditor,
+        minor=payment.amount_minor,
+        currency=payment.currency,
+        description=description(initiation),
+        reference=(initiation.EndToEndIdentification or initiation.InstructionIdentification),
+        external_ref=payment.id,
+        now=now,
+    )
+    if ledger_id is None:
+        payment.status, payment.status_reason = "RJCT", reason
+    else:
+        payment.status, payment.ledger_transaction_id = "ACSC", ledger_id
+    payment.status_history = [
+        *payment.status_history,
+        {"Status": payment.status, "At": now.isoformat()},
+    ]
+    payment.status_updated_at = now
+    publish_update(
+        session,
+        partner_id=payment.partner_id,
+        public_url=public_url,
+        resource=DOMESTIC_SCHEDULED,
+        resource_id=payment.id,
+    )
+    record(
+        session,
+        actor_type="system",
+        action="pisp.scheduled_payment.execute",
+        partner_id=payment.partner_id,
+        customer_id=payment.customer_id,
+        consent_id=payment.consent_id,
+        detail={"payment_id": payment.id, "status": payment.status},
+    )
+    session.flush()
+    return payment
