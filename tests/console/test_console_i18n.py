@@ -189,6 +189,21 @@ def test_reply_without_text_and_unknown_team_are_shown_translated(
     assert "team id is not valid" not in gone.text
 
 
+def test_an_agent_who_transfers_to_another_team_lands_on_the_inbox(
+    app, db: Database, world: World
+) -> None:  # type: ignore[no-untyped-def]
+    conv_id = handed_off_chat(db, world.team_a, world.customer_id, "请转给B组", "转组")
+    b = _browser(app, db, "agent", "zh", team_id=world.team_a)
+    token = csrf_of(b.get(f"/console/conversations/{conv_id}").text)
+    r = b.post(
+        f"/console/conversations/{conv_id}/transfer",
+        data={"target": f"team:{world.team_b}", "csrf_token": token},
+        follow_redirects=False,
+    )
+    assert r.status_code == 303 and r.headers["location"] == "/console/inbox?done=ok"
+    assert b.get(r.headers["location"]).status_code == 200
+
+
 @pytest.mark.parametrize("language", LANGS)
 def test_ticket_status_change_not_allowed_is_translated(
     app, db: Database, world: World, language: str
@@ -250,6 +265,7 @@ def test_stale_article_save_and_duplicate_slug_are_translated(
     )
     stale = b.post(f"/console/kb/{slug}", data={**fields, "version": "1", "csrf_token": token})
     _shows(stale.text, "error.kb_stale", language, a0=2)
+    assert re.search(r'id="kb-editor" title="supervisor_\w+">supervisor \w{4}</span>', stale.text)
     assert "reload it and apply the edit again" not in stale.text
 
 

@@ -283,9 +283,13 @@ def transfer(
     _csrf: CsrfChecked,
     target: Annotated[str, Form()],
 ) -> Response:
-    """Transfer to an agent (``agent:<id>``) or a team (``team:<id>``)."""
+    """Transfer to an agent (``agent:<id>``) or a team (``team:<id>``).
+
+    An agent who hands a chat to another team no longer sees it: they go back to the inbox,
+    not to a "conversation not found" page.
+    """
     kind, _, ref = target.partition(":")
-    return _conv_action(
+    response = _conv_action(
         request,
         conversation_id,
         user,
@@ -298,6 +302,12 @@ def transfer(
             to_team_id=ref if kind == "team" else None,
         ),
     )
+    location = response.headers.get("location", "")
+    if location.endswith("done=ok") and user is not None:
+        conversation = session.get(Conversation, conversation_id)
+        if conversation is None or not as_staff(session, user).can_see_conversation(conversation):
+            return RedirectResponse("/console/inbox?done=ok", status_code=303)
+    return response
 
 
 @router.post("/conversations/{conversation_id}/hand-back")

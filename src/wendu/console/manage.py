@@ -243,11 +243,13 @@ def kb_edit(slug: str, request: Request, user: OptionalStaff, session: SessionDe
     if user is None:
         return to_login(request)
     article = kb.get_article(session, slug)
+    editors = repository.staff_names_by_username(session, [article.updated_by])
     return render(
         request,
         "kb_edit.html",
         user=user,
         article=article,
+        editor=editors.get(article.updated_by or "", article.updated_by),
         statuses=kb.STATUSES,
         can_write=user.role in WRITE_ROLES,
     )
