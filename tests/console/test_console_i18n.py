@@ -124,6 +124,7 @@ def test_every_error_the_console_maps_has_both_texts_and_its_source_still_exists
         (unknown_resource("team"), "unknown.team", ()),
         (unknown_resource("gizmo"), "unknown_resource", ()),
         (bad_request("something nobody mapped"), "invalid_value", ()),
+        (bad_request("username is required", code="U001"), "missing_field", ()),
         (
             bad_request("title_en must not be empty", path="title_en"),
             "field_required",
@@ -160,6 +161,8 @@ def test_a_crafted_link_cannot_put_words_on_the_page() -> None:
         {"error": ["ticket_transition"], "arg": ["Your account is frozen", "open"]},
         {"error": ["kb_stale"], "arg": ["call 555"]},
         {"error": ["generic"], "ref": ["call us at 555 now"]},
+        {"error": ["title.404"]},
+        {"error": ["generic_ref"]},
     ):
         assert failures.flash_message(Query(query), "zh") == generic
 

@@ -158,6 +158,14 @@ BY_CODE: dict[str, str] = {
     "U018": "conflict",
 }
 BY_STATUS: dict[int, str] = {404: "page_not_found", 405: "page_not_found", 422: "invalid_form"}
+# The only names a message may be shown by (``error.title.*`` and the like are not messages).
+FLASH_NAMES = frozenset(
+    {r.name for r in RULES}
+    | set(BY_CODE.values())
+    | set(BY_STATUS.values())
+    | {f"unknown.{k}" for k in UNKNOWN_KINDS}
+    | {"unknown_resource", GENERIC}
+)
 
 
 @dataclass(frozen=True)
@@ -184,7 +192,9 @@ def problem_of(exc: WenduError, reference: str | None = None) -> Problem:
     message = item.message if item else ""
     for rule, pattern in _COMPILED:
         match = pattern.match(message)
-        if match:
+        # A match whose values have no label (a field the catalogue does not name) falls
+        # through to the message of its code.
+        if match and _arguments(rule.name, _rule_args(rule, match.groups()), "en") is not None:
             return Problem(rule.name, _rule_args(rule, match.groups()), status=exc.status)
     unknown = _UNKNOWN_ID.match(message)
     if unknown and item is not None and item.code == "U004":
@@ -200,7 +210,7 @@ def problem_of(exc: WenduError, reference: str | None = None) -> Problem:
 
 
 def _known(name: str) -> bool:
-    return f"error.{name}" in catalogue("en")
+    return name in FLASH_NAMES and f"error.{name}" in catalogue("en")
 
 
 def _arguments(name: str, args: Sequence[str], language: str) -> dict[str, str] | None:
