@@ -6,13 +6,14 @@ from __future__ import annotations
 import json
 import secrets
 import threading
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
 import pytest
 from sqlalchemy import func, select
 
+from factories import add_transaction
 from payments.support import (
     PISP,
     Bank,
@@ -24,8 +25,9 @@ from payments.support import (
     standing_order_consent_body,
 )
 from wendu.identity.sandbox import sandbox_account_consent
-from wendu.ledger.models import LedgerTransaction, StandingOrder
+from wendu.ledger.models import Account, LedgerTransaction, StandingOrder
 from wendu.openbanking.pisp.models import Instalment, Payment
+from wendu.openbanking.pisp.schedule import Plan
 from wendu.openbanking.pisp.standing_orders import execute_standing_order
 from wendu.openbanking.pisp.tasks import run_due
 
@@ -122,7 +124,15 @@ def test_standing_order_is_set_up_seen_by_ais_and_pays_each_instalment_once(
     [order] = listed.json()["Data"]["StandingOrder"]
     assert order["MandateRelatedInformation"]["Frequency"]["Type"] == "EvryDay"
     assert order["CreditorAccount"]["Identification"] == "60161331926819"
-    assert order["NextPaymentAmount"] == {"Amount": "5.00", "Currency": "CNY"}
+    assert (
+        order["FirstPaymentAmount"],
+        order["NextPaymentAmount"],
+        order["FinalPaymentAmount"],
+    ) == (
+        {"Amount": "10.00", "Currency": "CNY"},
+        {"Amount": "10.00", "Currency": "CNY"},
+        {"Amount": "7.00", "Currency": "CNY"},
+    )
 
     # Nothing before the first date; the first instalment once, however often it runs.
     run_due(bank.db, bank.settings, first_at - timedelta(seconds=1))
@@ -131,6 +141,12 @@ def test_standing_order_is_set_up_seen_by_ais_and_pays_each_instalment_once(
     run_due(bank.db, bank.settings, first_at + timedelta(hours=1))
     assert _instalments(bank, order_id) == [(0, 10_00, "ACSC")]
     assert bank.balance(payer.account_id) == 90_00
+    listed = bank.get(f"{AISP}/accounts/{payer.account_id}/standing-orders", ais.access_token)
+    [order] = listed.json()["Data"]["StandingOrder"]
+    assert order["NextPaymentDateTime"].startswith(
+        (first_at + timedelta(days=1)).date().isoformat()
+    )
+    assert order["NextPaymentAmount"] == {"Amount": "5.00", "Currency": "CNY"}
 
     # The second day's instalment with four executors at once.
     second = first_at + timedelta(days=1)
@@ -197,10 +213,6 @@ def test_standing_order_is_set_up_seen_by_ais_and_pays_each_instalment_once(
 def test_supported_frequencies_make_the_expected_dates(
     frequency: str, first: datetime, expected: list[tuple[int, int, int]]
 ) -> None:
-    from datetime import UTC
-
-    from wendu.openbanking.pisp.schedule import Plan
-
     plan = Plan(frequency, first.replace(tzinfo=UTC), 1, 1, count=3)
     dates = [plan.instalment(i) for i in range(4)]
     assert dates[3] is None
@@ -256,10 +268,9 @@ def test_an_unfunded_instalment_fails_alone(bank: Bank, pis_spec: Spec) -> None:
         first_at, "IntrvlWkDay:01:0" + str(first_at.isoweekday()), first="8.00", recurring="8.00"
     )
     tpp, payer, order_id = _order(bank, pis_spec, request, balance=5_00)
-    before = bank.ledger_size()
     run_due(bank.db, bank.settings, first_at)
     assert _instalments(bank, order_id) == [(0, 8_00, "RJCT")]
-    assert bank.ledger_size() == before
+    assert _ledger_rows(bank, order_id) == 0
     assert bank.balance(payer.account_id) == 5_00
     got = bank.get(f"{ORDERS}/{order_id}", tpp.client_token)
     pis_spec.check_response("/domestic-standing-orders/{DomesticStandingOrderId}", "get", got)
@@ -271,9 +282,6 @@ def test_an_unfunded_instalment_fails_alone(bank: Bank, pis_spec: Spec) -> None:
 
     # Funded before the next week's date, the order goes on.
     with bank.db.session() as s:
-        from factories import add_transaction
-        from wendu.ledger.models import Account
-
         account = s.get(Account, payer.account_id)
         assert account is not None
         add_transaction(s, account, 20_00, kind="deposit")

@@ -35,9 +35,20 @@ def run_worker(*, once: bool, concurrency: int | None) -> int:
 
     signal.signal(signal.SIGTERM, _stop)
     signal.signal(signal.SIGINT, _stop)
+    # The worker also pays scheduled payments and standing-order instalments that fall due.
+    from wendu.openbanking.pisp.tasks import run_until
+
+    payments = threading.Thread(
+        target=run_until, args=(db, settings, stop), name="wendu-pisp-executor", daemon=True
+    )
+    if not once:
+        payments.start()
     try:
         return worker.run(stop, once=once)
     finally:
+        stop.set()
+        if payments.is_alive():
+            payments.join(30)
         worker.close()
         db.dispose()
 

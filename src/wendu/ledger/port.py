@@ -102,6 +102,9 @@ class StandingOrderRecord:
     creditor_scheme: str
     creditor_identification: str
     status: str
+    # Set when the first or final instalment differs from the recurring ``amount_minor``.
+    first_amount_minor: int | None = None
+    final_amount_minor: int | None = None
 
 
 @dataclass(frozen=True, slots=True)

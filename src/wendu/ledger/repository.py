@@ -63,6 +63,7 @@ STANDING_ORDER_COLUMNS = (
     StandingOrder.creditor_scheme,
     StandingOrder.creditor_identification,
     StandingOrder.status,
+    StandingOrder.details,
 )
 PRODUCT_COLUMNS = (
     Product.id,

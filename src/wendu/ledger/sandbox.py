@@ -54,7 +54,7 @@ class SandboxCoreBank:
 
     def standing_orders(self, account_ids: Sequence[str]) -> list[StandingOrderRecord]:
         """Return the standing orders of the accounts."""
-        return [StandingOrderRecord(*r) for r in self.repo.standing_orders(account_ids)]
+        return [_standing_order(r) for r in self.repo.standing_orders(account_ids)]
 
     def products(self, product_ids: Sequence[str]) -> list[ProductRecord]:
         """Return the products with these ids."""
@@ -82,3 +82,25 @@ def core_bank_for(app_state: Any, session: Session) -> CoreBank:
     """
     factory: Callable[[Session], CoreBank] | None = getattr(app_state, "core_bank", None)
     return factory(session) if factory is not None else SandboxCoreBank(session)
+
+
+def _standing_order(row: Sequence[Any]) -> StandingOrderRecord:
+    """Build the record from a row whose last column is the ``details`` JSON."""
+    amounts = row[13] if isinstance(row[13], dict) else {}
+    return StandingOrderRecord(
+        row[0],
+        row[1],
+        row[2],
+        row[3],
+        row[4],
+        row[5],
+        row[6],
+        row[7],
+        row[8],
+        row[9],
+        row[10],
+        row[11],
+        row[12],
+        first_amount_minor=amounts.get("first_amount_minor"),
+        final_amount_minor=amounts.get("final_amount_minor"),
+    )

@@ -258,18 +258,25 @@ def standing_order(record: StandingOrderRecord, *, detail: bool, read_pan: bool)
     }
     if record.final_payment_at is not None:
         mandate["FinalPaymentDateTime"] = iso(record.final_payment_at)
+    first = record.first_amount_minor or record.amount_minor
+    final = record.final_amount_minor or record.amount_minor
     body: dict[str, Any] = {
         "AccountId": record.account_id,
         "StandingOrderId": record.id,
         "StandingOrderStatusCode": STANDING_ORDER_STATUS.get(record.status.lower(), "ACTV"),
-        "FirstPaymentAmount": amount(record.amount_minor, record.currency),
+        "FirstPaymentAmount": amount(first, record.currency),
         "MandateRelatedInformation": mandate,
     }
     if record.next_payment_at is not None:
+        upcoming = record.amount_minor
+        if record.next_payment_at == record.first_payment_at:
+            upcoming = first
+        elif record.next_payment_at == record.final_payment_at:
+            upcoming = final
         body["NextPaymentDateTime"] = iso(record.next_payment_at)
-        body["NextPaymentAmount"] = amount(record.amount_minor, record.currency)
+        body["NextPaymentAmount"] = amount(upcoming, record.currency)
     if record.final_payment_at is not None:
-        body["FinalPaymentAmount"] = amount(record.amount_minor, record.currency)
+        body["FinalPaymentAmount"] = amount(final, record.currency)
     if record.reference:
         body["RemittanceInformation"] = {"Unstructured": [record.reference[:140]]}
     if detail:

@@ -5,7 +5,8 @@ instalments that have fallen due.
 need) and runs each payment in its own transaction; a payment that fails does not stop the
 rest. It is safe to run in many processes at once (see ``scheduled`` and
 ``standing_orders``). ``install_executor`` runs it every ``EXECUTOR_INTERVAL_SECONDS``
-inside ``wendu serve`` when the embedded worker is on (``WENDU_RUN_WORKER_IN_PROCESS``).
+inside ``wendu serve`` when the embedded worker is on (``WENDU_RUN_WORKER_IN_PROCESS``), and
+``run_until`` does the same on a thread of ``wendu worker``.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import threading
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -62,6 +64,20 @@ def run_due(
         except Exception:
             log.exception("standing order %s failed to execute", payment_id)
     return report
+
+
+def run_until(
+    db: Database,
+    settings: Settings,
+    stop: threading.Event,
+    interval: float = EXECUTOR_INTERVAL_SECONDS,
+) -> None:
+    """Run ``run_due`` every ``interval`` seconds until ``stop`` is set (``wendu worker``)."""
+    while not stop.wait(interval):
+        try:
+            run_due(db, settings)
+        except Exception:  # a database hiccup must not stop the loop
+            log.exception("payment executor run failed")
 
 
 def install_executor(app: FastAPI, interval: float = EXECUTOR_INTERVAL_SECONDS) -> None:
