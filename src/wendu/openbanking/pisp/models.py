@@ -14,11 +14,13 @@ from wendu.ledger.models import BigIntPK
 
 
 class Payment(Base):
-    """A domestic payment order submitted against an authorised consent.
+    """A payment order submitted against an authorised consent: ``kind`` is
+    ``domestic-payment``, ``domestic-scheduled-payment`` or ``domestic-standing-order``.
 
     ``consent_id`` is unique: a consent pays at most once, whatever the race.
     ``ledger_transaction_id`` is the double-entry transaction that moved the money (None
-    for a rejected payment); both are written in the same database transaction.
+    for a rejected, pending or standing-order payment); it is written in the transaction
+    that moves the money (at submission, or when the executor pays a scheduled payment).
     """
 
     __tablename__ = "payments"

@@ -1,4 +1,7 @@
-"""Domestic payment consents and payments: the rules, and the money movement.
+"""Domestic payment consents and payments: the rules, and the money movement, with the
+steps scheduled payments and standing orders share (``store_consent``,
+``authorised_consent``, ``consent_debtor``, ``creditor_account``, ``move_money``,
+``publish_update``, ``consume``).
 
 A payment is one database transaction: the payment row, the double-entry ledger transfer
 (``wendu.ledger.postings.transfer`` with the payment id as its ``external_ref``), the consent
