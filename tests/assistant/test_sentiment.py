@@ -50,3 +50,20 @@ def test_anger_rising_trend() -> None:
     assert anger_rising([-0.2, -0.5, -0.7])
     assert anger_rising([0.5, -0.9])
     assert not anger_rising([-0.7, -0.5, -0.2])  # getting calmer
+
+
+def test_currency_codes_and_banking_terms_are_not_shouting() -> None:
+    # Capitals were read as shouting: "send 100 EUR to my IBAN" came out angry (anger 0.6),
+    # and two such messages in a row were enough for anger_rising to hand off.
+    for text in ("send 100 EUR to my IBAN", "Transfer 500 USD by SWIFT", "我要换1000 USD和CNY"):
+        result = analyse(text)
+        assert result.anger == 0.0, text
+        assert result.emotion == "neutral", text
+    assert anger_rising([analyse("send 100 EUR to my IBAN").score] * 3) is False
+    assert analyse("I WANT TO COMPLAIN").anger > 0  # shouting still counts
+
+
+def test_curly_apostrophe_negates_like_a_straight_one() -> None:
+    # Phone keyboards type "isn’t"; it used to split into "isn" + "t" and lose the negation.
+    assert analyse("This isn’t good").score == analyse("This isn't good").score < 0
+    assert analyse("It wasn’t helpful").score == analyse("It wasn't helpful").score < 0

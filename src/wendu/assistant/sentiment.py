@@ -76,6 +76,12 @@ _ZH_ANXIETY = (
     "没收到",
     "不见了",
 )
+# Capitals that are how the word is written, not shouting: currency codes and banking terms.
+_NOT_SHOUTING = frozenset({
+    "ATM", "PIN", "FCA", "IBAN", "BIC", "SWIFT", "SEPA", "CVV", "CVC", "OTP", "SMS", "APP", "API",
+    "ISA", "VAT", "KYC", "PDF", "FAQ", "USD", "EUR", "GBP", "CNY", "RMB", "HKD", "MOP", "TWD",
+    "JPY", "KRW", "SGD", "AUD", "NZD", "CAD", "CHF", "SEK", "NOK", "DKK", "INR", "THB", "MYR",
+})  # fmt: skip
 _EXCLAIM_RUN = re.compile(r"[!！]{2,}")
 _QUESTION_RUN = re.compile(r"[?？]{2,}")
 _CJK = re.compile(r"[\u4e00-\u9fff]")
@@ -102,7 +108,8 @@ def _snownlp_score(text: str) -> float:
 
 
 def _english_polarity(text: str) -> float:
-    words = re.findall(r"[a-zA-Z']+", text.lower())
+    # Phone keyboards type "don’t" with a curly apostrophe: read it as "don't".
+    words = re.findall(r"[a-zA-Z']+", text.lower().replace("\u2019", "'"))
     total = 0.0
     hits = 0
     for i, word in enumerate(words):
@@ -137,7 +144,7 @@ def _anger(text: str, chinese: bool) -> float:
     if chinese:
         cues += 0.45 * sum(1 for w in _ZH_ANGER if w in text)
         cues += 0.25 * sum(1 for w in _ZH_ESCALATION if w in text)
-    shouted = [w for w in re.findall(r"\b[A-Z]{3,}\b", text) if w not in {"ATM", "PIN", "FCA"}]
+    shouted = [w for w in re.findall(r"\b[A-Z]{3,}\b", text) if w not in _NOT_SHOUTING]
     cues += 0.3 * min(len(shouted), 2)
     return min(1.0, cues)
 
