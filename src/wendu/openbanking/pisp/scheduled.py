@@ -16,38 +16,34 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from wendu.audit import record
 from wendu.db import utcnow
-from wendu.errors import WenduError, bad_request
 from wendu.identity.models import Consent
 from wendu.identity.tokens import AccessContext
 from wendu.kit.ids import new_id
-from wendu.ledger.models import Account
 from wendu.openbanking.pisp.models import Payment
 from wendu.openbanking.pisp.schemas import (
     OBScheduledInitiation,
     ScheduledConsentRequest,
     ScheduledPaymentRequest,
-    dump,
 )
 from wendu.openbanking.pisp.service import (
     amount_minor,
+    announce_execution,
+    attempt_transfer,
     authorised_consent,
     check_accounts,
-    consent_debtor,
-    consume,
-    creditor_account,
     description,
     find_consent,
     future_utc,
-    move_money,
-    publish_update,
+    history_entry,
+    payment_accounts,
+    payment_parties,
+    record_submission,
     store_consent,
 )
 
 DOMESTIC_SCHEDULED = "domestic-scheduled-payment"
 PENDING = "PDNG"
-INSUFFICIENT_FUNDS = "Insufficient funds"
 EXECUTION_PATH = "Data.Initiation.RequestedExecutionDateTime"
 
 
@@ -108,87 +104,33 @@ def submit(
     """Accept a scheduled payment against its authorised consent, to be paid when due."""
     now = utcnow()
     initiation = body.Data.Initiation
-    consent = authorised_consent(
-        session,
-        access,
-        kind=DOMESTIC_SCHEDULED,
-        consent_id=body.Data.ConsentId,
-        initiation=initiation,
-        risk=body.Risk,
-        now=now,
-    )
+    consent = authorised_consent(session, access, body, kind=DOMESTIC_SCHEDULED, now=now)
     execute_at = execution_time(initiation, now)
     minor = amount_minor(initiation)
     currency = initiation.InstructedAmount.Currency
-    debtor = consent_debtor(session, consent, access)
-    if debtor.currency != currency:
-        raise bad_request(
-            "The currency does not match the debtor account's currency",
-            path="Data.Initiation.InstructedAmount.Currency",
-        )
-    creditor = creditor_account(
-        session, initiation.CreditorAccount.Identification, currency, debtor
-    )
-    payment = Payment(
-        id=payment_id or new_payment_id(),
-        kind=DOMESTIC_SCHEDULED,
-        partner_id=access.partner_id,
-        consent_id=consent.id,
-        customer_id=debtor.customer_id,
-        debtor_account_id=debtor.id,
-        creditor_account_id=creditor.id,
-        amount_minor=minor,
+    parties = payment_parties(
+        session,
+        access,
+        consent,
+        creditor_identification=initiation.CreditorAccount.Identification,
         currency=currency,
-        status=PENDING,
-        status_history=[{"Status": PENDING, "At": now.isoformat()}],
-        initiation=dump(initiation),
-        execute_at=execute_at,
+        currency_path="Data.Initiation.InstructedAmount.Currency",
+    )
+    return record_submission(
+        session,
+        access,
+        parties,
+        kind=DOMESTIC_SCHEDULED,
+        payment_id=payment_id or new_payment_id(),
+        minor=minor,
+        currency=currency,
+        initiation=initiation,
+        history=[history_entry(PENDING, now)],
         created_at=now,
         status_updated_at=now,
-    )
-    session.add(payment)
-    publish_update(
-        session,
-        partner_id=access.partner_id,
         public_url=public_url,
-        resource=DOMESTIC_SCHEDULED,
-        resource_id=payment.id,
+        execute_at=execute_at,
     )
-    consume(session, consent)
-    return payment
-
-
-def attempt_transfer(
-    session: Session,
-    *,
-    debtor: Account | None,
-    creditor: Account | None,
-    minor: int,
-    currency: str,
-    description: str,
-    reference: str,
-    external_ref: str,
-    now: datetime,
-) -> tuple[int | None, str | None]:
-    """Move the money of an order that falls due; return (ledger transaction id, None) or
-    (None, why it failed). A failure writes nothing, so the caller records it and commits."""
-    if debtor is None or creditor is None:
-        return None, "The account no longer exists"
-    try:
-        ledger_id = move_money(
-            session,
-            debtor=debtor,
-            creditor=creditor,
-            minor=minor,
-            currency=currency,
-            description=description,
-            reference=reference[:35],
-            external_ref=external_ref,
-            booked_at=now,
-        )
-    except WenduError as exc:  # e.g. the debtor account was closed meanwhile
-        return None, (exc.items[0].message if exc.items else "Refused")[:140]
-    return (ledger_id, None) if ledger_id is not None else (None, INSUFFICIENT_FUNDS)
 
 
 def due_payments(session: Session, now: datetime, limit: int = 100) -> list[str]:
@@ -227,10 +169,7 @@ def execute_scheduled(
     ).scalar_one_or_none()
     if payment is None or payment.execute_at is None or payment.execute_at > now:
         return None
-    debtor = session.get(Account, payment.debtor_account_id)
-    creditor = (
-        session.get(Account, payment.creditor_account_id) if payment.creditor_account_id else None
-    )
+    debtor, creditor = payment_accounts(session, payment)
     initiation = OBScheduledInitiation.model_validate(payment.initiation)
     ledger_id, reason = attempt_transfer(
         session,
@@ -247,25 +186,13 @@ def execute_scheduled(
         payment.status, payment.status_reason = "RJCT", reason
     else:
         payment.status, payment.ledger_transaction_id = "ACSC", ledger_id
-    payment.status_history = [
-        *payment.status_history,
-        {"Status": payment.status, "At": now.isoformat()},
-    ]
+    payment.status_history = [*payment.status_history, history_entry(payment.status, now)]
     payment.status_updated_at = now
-    publish_update(
+    announce_execution(
         session,
-        partner_id=payment.partner_id,
+        payment,
         public_url=public_url,
-        resource=DOMESTIC_SCHEDULED,
-        resource_id=payment.id,
-    )
-    record(
-        session,
-        actor_type="system",
         action="pisp.scheduled_payment.execute",
-        partner_id=payment.partner_id,
-        customer_id=payment.customer_id,
-        consent_id=payment.consent_id,
         detail={"payment_id": payment.id, "status": payment.status},
     )
     session.flush()

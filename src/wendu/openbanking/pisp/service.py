@@ -1,7 +1,8 @@
 """Domestic payment consents and payments: the rules, and the money movement, with the
-steps scheduled payments and standing orders share (``store_consent``,
-``authorised_consent``, ``consent_debtor``, ``creditor_account``, ``move_money``,
-``publish_update``, ``consume``).
+steps scheduled payments and standing orders share: on submission ``store_consent``,
+``authorised_consent``, ``payment_parties`` and ``record_submission`` (the payment row, its
+resource-update event, the consent consumed); on execution ``payment_accounts``,
+``attempt_transfer`` and ``announce_execution`` (event and audit record).
 
 A payment is one database transaction: the payment row, the double-entry ledger transfer
 (``wendu.ledger.postings.transfer`` with the payment id as its ``external_ref``), the consent
@@ -12,6 +13,7 @@ flush; the request's session commits once.
 from __future__ import annotations
 
 import secrets
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -20,8 +22,9 @@ from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from wendu.audit import record
 from wendu.db import utcnow
-from wendu.errors import bad_request, forbidden, unknown_resource
+from wendu.errors import WenduError, bad_request, forbidden, unknown_resource
 from wendu.events.service import ob_subject, publish
 from wendu.events.types import RESOURCE_UPDATE
 from wendu.identity.models import Consent
@@ -37,6 +40,8 @@ from wendu.openbanking.pisp.schemas import (
     OBAmount,
     OBInitiation,
     PaymentRequest,
+    ScheduledPaymentRequest,
+    StandingOrderRequest,
     dump,
 )
 
@@ -44,6 +49,7 @@ DOMESTIC_PAYMENT = "domestic-payment"
 CONSENT_TTL = timedelta(hours=24)
 # ISO 20022 ExternalStatusReason1Code for "insufficient funds".
 INSUFFICIENT_FUNDS_REASON = "AM04"
+INSUFFICIENT_FUNDS = "Insufficient funds"
 
 
 def new_consent_id() -> str:
@@ -153,11 +159,13 @@ def check_accounts(session: Session, initiation: Any, currency: str) -> None:
     debtor = initiation.DebtorAccount
     if debtor is not None:
         account = debtor_account(session, debtor.Identification)
-        if account.currency != currency:
-            raise bad_request(
-                "The currency does not match the debtor account's currency",
-                path="Data.Initiation.InstructedAmount.Currency",
-            )
+        check_debtor_currency(account, currency, "Data.Initiation.InstructedAmount.Currency")
+
+
+def check_debtor_currency(debtor: Account, currency: str, path: str) -> None:
+    """Refuse (400 at ``path``) a debtor account not held in ``currency``."""
+    if debtor.currency != currency:
+        raise bad_request("The currency does not match the debtor account's currency", path=path)
 
 
 def _account_by_identification(session: Session, identification: str) -> Account | None:
@@ -287,19 +295,19 @@ def creditor_account(
 def authorised_consent(
     session: Session,
     access: AccessContext,
+    body: PaymentRequest | ScheduledPaymentRequest | StandingOrderRequest,
     *,
     kind: str,
-    consent_id: str,
-    initiation: BaseModel,
-    risk: BaseModel,
     now: datetime,
 ) -> Consent:
-    """Return the token's authorised consent of ``kind``, locked, if the request matches it.
+    """Return the token's authorised consent of ``kind``, locked, if the request ``body``
+    (its ``Data.ConsentId``, ``Data.Initiation`` and ``Risk``) matches it.
 
     Refuses a token bound to another kind of consent (403 U007), a body naming another
     consent or differing from it (400 U008), a consumed (U011), unauthorised (U005) or
     expired (U006) consent.
     """
+    consent_id = body.Data.ConsentId
     if access.consent_kind != kind or access.consent_id is None:
         raise forbidden(f"The token is not bound to a {kind} consent", code="U007")
     if consent_id != access.consent_id:
@@ -317,11 +325,11 @@ def authorised_consent(
         raise bad_request("The consent is not authorised", code="U005")
     if consent.expires_at is not None and consent.expires_at <= now:
         raise bad_request("The consent has expired", code="U006")
-    if dump(initiation) != (consent.data or {}).get("Initiation"):
+    if dump(body.Data.Initiation) != (consent.data or {}).get("Initiation"):
         raise bad_request(
             "The Initiation does not match the consent's", code="U008", path="Data.Initiation"
         )
-    if dump(risk) != (consent.risk or {}):
+    if dump(body.Risk) != (consent.risk or {}):
         raise bad_request("The Risk does not match the consent's", code="U008", path="Risk")
     return consent
 
@@ -332,6 +340,93 @@ def consent_debtor(session: Session, consent: Consent, access: AccessContext) ->
     if debtor is None or debtor.customer_id != access.customer_id:
         raise unknown_resource("debtor account")
     return debtor
+
+
+@dataclass(frozen=True)
+class Parties:
+    """The authorised consent of a submission and the accounts its payments move money between."""
+
+    consent: Consent
+    debtor: Account
+    creditor: Account
+
+
+def payment_parties(
+    session: Session,
+    access: AccessContext,
+    consent: Consent,
+    *,
+    creditor_identification: str,
+    currency: str,
+    currency_path: str | None = None,
+) -> Parties:
+    """Return the consent with its debtor (400 U004 if gone) and creditor accounts.
+
+    With ``currency_path``, a debtor account not held in ``currency`` is refused (400 there).
+    """
+    debtor = consent_debtor(session, consent, access)
+    if currency_path is not None:
+        check_debtor_currency(debtor, currency, currency_path)
+    creditor = creditor_account(session, creditor_identification, currency, debtor)
+    return Parties(consent=consent, debtor=debtor, creditor=creditor)
+
+
+def history_entry(status: str, at: datetime) -> dict[str, str]:
+    """Return one ``status_history`` item: the status and when the payment reached it."""
+    return {"Status": status, "At": at.isoformat()}
+
+
+def record_submission(
+    session: Session,
+    access: AccessContext,
+    parties: Parties,
+    *,
+    kind: str,
+    payment_id: str,
+    minor: int,
+    currency: str,
+    initiation: BaseModel,
+    history: list[dict[str, str]],
+    created_at: datetime,
+    status_updated_at: datetime,
+    public_url: str,
+    status_reason: str | None = None,
+    ledger_transaction_id: int | None = None,
+    execute_at: datetime | None = None,
+    standing_order_id: str | None = None,
+) -> Payment:
+    """Write the submitted payment of ``kind`` (its status is the last of ``history``), put
+    the partner's resource-update event in the outbox and consume the consent."""
+    payment = Payment(
+        id=payment_id,
+        kind=kind,
+        partner_id=access.partner_id,
+        consent_id=parties.consent.id,
+        customer_id=parties.debtor.customer_id,
+        debtor_account_id=parties.debtor.id,
+        creditor_account_id=parties.creditor.id,
+        amount_minor=minor,
+        currency=currency,
+        status=history[-1]["Status"],
+        status_reason=status_reason,
+        status_history=history,
+        initiation=dump(initiation),
+        ledger_transaction_id=ledger_transaction_id,
+        execute_at=execute_at,
+        standing_order_id=standing_order_id,
+        created_at=created_at,
+        status_updated_at=status_updated_at,
+    )
+    session.add(payment)
+    publish_update(
+        session,
+        partner_id=access.partner_id,
+        public_url=public_url,
+        resource=kind,
+        resource_id=payment_id,
+    )
+    consume(session, parties.consent)
+    return payment
 
 
 def consume(session: Session, consent: Consent) -> None:
@@ -399,31 +494,26 @@ def submit_payment(
     The partner's resource-update event goes into the outbox in the same transaction.
     """
     now = utcnow()
-    consent = authorised_consent(
-        session,
-        access,
-        kind=DOMESTIC_PAYMENT,
-        consent_id=body.Data.ConsentId,
-        initiation=body.Data.Initiation,
-        risk=body.Risk,
-        now=now,
-    )
+    consent = authorised_consent(session, access, body, kind=DOMESTIC_PAYMENT, now=now)
     initiation = body.Data.Initiation
     minor = amount_minor(initiation)
     currency = initiation.InstructedAmount.Currency
-    debtor = consent_debtor(session, consent, access)
-    creditor = creditor_account(
-        session, initiation.CreditorAccount.Identification, currency, debtor
+    parties = payment_parties(
+        session,
+        access,
+        consent,
+        creditor_identification=initiation.CreditorAccount.Identification,
+        currency=currency,
     )
 
     # The transfer runs first (it takes the account locks), so the payment row is written
     # once with its outcome; the whole request is still one database transaction.
     payment_id = payment_id or new_id("pay", 16)
-    history = [{"Status": "ACSP", "At": now.isoformat()}]
+    history = [history_entry("ACSP", now)]
     ledger_transaction_id = move_money(
         session,
-        debtor=debtor,
-        creditor=creditor,
+        debtor=parties.debtor,
+        creditor=parties.creditor,
         minor=minor,
         currency=currency,
         description=description(initiation),
@@ -433,39 +523,93 @@ def submit_payment(
     reason: str | None = None
     if ledger_transaction_id is None:
         # A rejected payment is still the outcome of this consent: record it, move nothing.
-        status, reason = "RJCT", "Insufficient funds"
+        status, reason = "RJCT", INSUFFICIENT_FUNDS
     else:
         # Both legs are booked in this bank's ledger, so settlement completes at once.
         status = "ACSC"
     settled = utcnow()
-    history.append({"Status": status, "At": settled.isoformat()})
-    payment = Payment(
-        id=payment_id,
-        partner_id=access.partner_id,
-        consent_id=consent.id,
-        customer_id=debtor.customer_id,
-        debtor_account_id=debtor.id,
-        creditor_account_id=creditor.id,
-        amount_minor=minor,
+    history.append(history_entry(status, settled))
+    return record_submission(
+        session,
+        access,
+        parties,
+        kind=DOMESTIC_PAYMENT,
+        payment_id=payment_id,
+        minor=minor,
         currency=currency,
-        status=status,
-        status_reason=reason,
-        status_history=history,
-        initiation=dump(initiation),
-        ledger_transaction_id=ledger_transaction_id,
+        initiation=initiation,
+        history=history,
         created_at=now,
         status_updated_at=settled,
+        public_url=public_url,
+        status_reason=reason,
+        ledger_transaction_id=ledger_transaction_id,
     )
-    session.add(payment)
+
+
+def payment_accounts(session: Session, payment: Payment) -> tuple[Account | None, Account | None]:
+    """Return the payment's debtor and creditor accounts as they are now (None when gone)."""
+    debtor = session.get(Account, payment.debtor_account_id)
+    creditor = (
+        session.get(Account, payment.creditor_account_id) if payment.creditor_account_id else None
+    )
+    return debtor, creditor
+
+
+def attempt_transfer(
+    session: Session,
+    *,
+    debtor: Account | None,
+    creditor: Account | None,
+    minor: int,
+    currency: str,
+    description: str,
+    reference: str,
+    external_ref: str,
+    now: datetime,
+) -> tuple[int | None, str | None]:
+    """Move the money of an order that falls due; return (ledger transaction id, None) or
+    (None, why it failed). A failure writes nothing, so the caller records it and commits."""
+    if debtor is None or creditor is None:
+        return None, "The account no longer exists"
+    try:
+        ledger_id = move_money(
+            session,
+            debtor=debtor,
+            creditor=creditor,
+            minor=minor,
+            currency=currency,
+            description=description,
+            reference=reference[:35],
+            external_ref=external_ref,
+            booked_at=now,
+        )
+    except WenduError as exc:  # e.g. the debtor account was closed meanwhile
+        return None, (exc.items[0].message if exc.items else "Refused")[:140]
+    return (ledger_id, None) if ledger_id is not None else (None, INSUFFICIENT_FUNDS)
+
+
+def announce_execution(
+    session: Session, payment: Payment, *, public_url: str, action: str, detail: dict[str, Any]
+) -> None:
+    """Put the partner's resource-update event for an executed payment in the outbox and
+    write the system's audit record ``action`` with ``detail``."""
     publish_update(
         session,
-        partner_id=access.partner_id,
+        partner_id=payment.partner_id,
         public_url=public_url,
-        resource=DOMESTIC_PAYMENT,
-        resource_id=payment_id,
+        resource=payment.kind,
+        resource_id=payment.id,
     )
-    consume(session, consent)
-    return payment
+    record(
+        session,
+        actor_type="system",
+        action=action,
+        partner_id=payment.partner_id,
+        customer_id=payment.customer_id,
+        consent_id=payment.consent_id,
+        detail=detail,
+    )
 
 
 def description(initiation: Any) -> str:

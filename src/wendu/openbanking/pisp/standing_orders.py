@@ -18,33 +18,32 @@ from datetime import UTC, datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from wendu.audit import record
 from wendu.db import utcnow
 from wendu.errors import bad_request, missing_field
 from wendu.identity.models import Consent
 from wendu.identity.tokens import AccessContext
 from wendu.kit.ids import new_id
-from wendu.ledger.models import Account, StandingOrder
+from wendu.ledger.models import StandingOrder
 from wendu.openbanking.pisp.models import Instalment, Payment
 from wendu.openbanking.pisp.schedule import Plan, parse_frequency
-from wendu.openbanking.pisp.scheduled import attempt_transfer
 from wendu.openbanking.pisp.schemas import (
     OBStandingOrderInitiation,
     StandingOrderConsentRequest,
     StandingOrderRequest,
-    dump,
 )
 from wendu.openbanking.pisp.service import (
+    announce_execution,
+    attempt_transfer,
     authorised_consent,
     check_accounts,
-    consent_debtor,
-    consume,
-    creditor_account,
     description,
     find_consent,
     future_utc,
+    history_entry,
+    payment_accounts,
+    payment_parties,
     positive_minor,
-    publish_update,
+    record_submission,
     store_consent,
 )
 
@@ -209,31 +208,24 @@ def submit(
     """Set up the consented standing order in the ledger on the customer's account."""
     now = utcnow()
     initiation = body.Data.Initiation
-    consent = authorised_consent(
-        session,
-        access,
-        kind=DOMESTIC_STANDING_ORDER,
-        consent_id=body.Data.ConsentId,
-        initiation=initiation,
-        risk=body.Risk,
-        now=now,
-    )
+    consent = authorised_consent(session, access, body, kind=DOMESTIC_STANDING_ORDER, now=now)
     plan = _check(session, initiation, now)
     currency = initiation.FirstPaymentAmount.Currency
-    debtor = consent_debtor(session, consent, access)
-    if debtor.currency != currency:
-        raise bad_request(
-            "The currency does not match the debtor account's currency",
-            path="Data.Initiation.FirstPaymentAmount.Currency",
-        )
     creditor_wire = initiation.CreditorAccount
-    creditor = creditor_account(session, creditor_wire.Identification, currency, debtor)
+    parties = payment_parties(
+        session,
+        access,
+        consent,
+        creditor_identification=creditor_wire.Identification,
+        currency=currency,
+        currency_path="Data.Initiation.FirstPaymentAmount.Currency",
+    )
     payment_id = payment_id or new_order_id()
     remittance = initiation.RemittanceInformation
     lines = remittance.Unstructured if remittance and remittance.Unstructured else []
     order = StandingOrder(
         id=new_id("so", 12),
-        account_id=debtor.id,
+        account_id=parties.debtor.id,
         frequency=plan.frequency,
         reference=lines[0][:35] if lines else None,
         first_payment_at=plan.first_at,
@@ -254,33 +246,21 @@ def submit(
     )
     session.add(order)
     session.flush()
-    payment = Payment(
-        id=payment_id,
+    return record_submission(
+        session,
+        access,
+        parties,
         kind=DOMESTIC_STANDING_ORDER,
-        partner_id=access.partner_id,
-        consent_id=consent.id,
-        customer_id=debtor.customer_id,
-        debtor_account_id=debtor.id,
-        creditor_account_id=creditor.id,
-        amount_minor=plan.first_minor,
+        payment_id=payment_id,
+        minor=plan.first_minor,
         currency=currency,
-        status=SET_UP,
-        status_history=[{"Status": SET_UP, "At": now.isoformat()}],
-        initiation=dump(initiation),
-        standing_order_id=order.id,
+        initiation=initiation,
+        history=[history_entry(SET_UP, now)],
         created_at=now,
         status_updated_at=now,
-    )
-    session.add(payment)
-    publish_update(
-        session,
-        partner_id=access.partner_id,
         public_url=public_url,
-        resource=DOMESTIC_STANDING_ORDER,
-        resource_id=payment.id,
+        standing_order_id=order.id,
     )
-    consume(session, consent)
-    return payment
 
 
 def instalments(session: Session, payment_id: str) -> list[Instalment]:
@@ -332,10 +312,7 @@ def execute_standing_order(
         return []
     plan = plan_of(OBStandingOrderInitiation.model_validate(payment.initiation))
     initiation = OBStandingOrderInitiation.model_validate(payment.initiation)
-    debtor = session.get(Account, payment.debtor_account_id)
-    creditor = (
-        session.get(Account, payment.creditor_account_id) if payment.creditor_account_id else None
-    )
+    debtor, creditor = payment_accounts(session, payment)
     sequence = int(
         session.execute(
             select(func.count()).select_from(Instalment).where(Instalment.payment_id == payment.id)
@@ -377,20 +354,11 @@ def execute_standing_order(
         made.append(instalment)
         sequence += 1
     if made:
-        publish_update(
+        announce_execution(
             session,
-            partner_id=payment.partner_id,
+            payment,
             public_url=public_url,
-            resource=DOMESTIC_STANDING_ORDER,
-            resource_id=payment.id,
-        )
-        record(
-            session,
-            actor_type="system",
             action="pisp.standing_order.execute",
-            partner_id=payment.partner_id,
-            customer_id=payment.customer_id,
-            consent_id=payment.consent_id,
             detail={
                 "payment_id": payment.id,
                 "instalments": [[i.sequence, i.status] for i in made],
