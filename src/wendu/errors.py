@@ -3,11 +3,17 @@
 The Open Banking v4 error body is ``{"Code", "Id", "Message", "Errors": [{"ErrorCode",
 "Message", "Path"?, "Url"?}]}``. ``ErrorCode`` is a four-character code; wendu uses the
 ``U0xx`` family below and keeps the meaning of each code in this one table.
+
+An error item may also carry a ``key`` and ``args``: a stable, machine-readable name of the
+use-case failure (``"ticket_transition"``) and the values its text needs
+(``{"from": "new", "to": "closed"}``). They are internal — the staff console translates by
+them (``wendu.console.failures``) — and never appear in the OB body partners receive.
 """
 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from http import HTTPStatus
 from typing import Any
@@ -38,11 +44,13 @@ ERROR_CODES: dict[str, str] = {
 
 @dataclass
 class ErrorItem:
-    """One entry of ``Errors[]``."""
+    """One entry of ``Errors[]`` (``key`` and ``args`` are internal, never rendered)."""
 
     code: str
     message: str
     path: str | None = None
+    key: str | None = None
+    args: dict[str, str] = field(default_factory=dict)
 
     def as_json(self) -> dict[str, str]:
         """Render in the OB ``OBError1`` shape."""
@@ -74,23 +82,46 @@ class WenduError(Exception):
         }
 
 
-def _err(status: int, code: str, message: str, path: str | None = None) -> WenduError:
-    return WenduError(status, [ErrorItem(code, message, path)])
+Args = Mapping[str, str | int]
 
 
-def bad_request(message: str, *, code: str = "U002", path: str | None = None) -> WenduError:
-    """Return a 400 with one error item."""
-    return _err(400, code, message, path)
+def _err(
+    status: int,
+    code: str,
+    message: str,
+    path: str | None = None,
+    *,
+    key: str | None = None,
+    args: Args | None = None,
+) -> WenduError:
+    values = {name: str(value) for name, value in (args or {}).items()}
+    return WenduError(status, [ErrorItem(code, message, path, key, values)])
+
+
+def bad_request(
+    message: str,
+    *,
+    code: str = "U002",
+    path: str | None = None,
+    key: str | None = None,
+    args: Args | None = None,
+) -> WenduError:
+    """Return a 400 with one error item (``key``/``args``: see the module docstring)."""
+    return _err(400, code, message, path, key=key, args=args)
 
 
 def missing_field(path: str) -> WenduError:
     """Return a 400 for a mandatory field that is absent."""
-    return _err(400, "U001", f"{path} is required", path)
+    return _err(
+        400, "U001", f"{path} is required", path, key="field_required", args={"field": path}
+    )
 
 
 def unknown_resource(what: str = "resource") -> WenduError:
     """Return the 400 the OB spec uses for an unknown or inaccessible id (never 404)."""
-    return _err(400, "U004", f"The {what} id is not valid for this request")
+    message = f"The {what} id is not valid for this request"
+    kind = what.replace(" ", "_")
+    return _err(400, "U004", message, key="unknown_resource", args={"kind": kind})
 
 
 def unauthorized(message: str = "A valid access token is required") -> WenduError:
@@ -100,19 +131,25 @@ def unauthorized(message: str = "A valid access token is required") -> WenduErro
     return err
 
 
-def forbidden(message: str, *, code: str = "U015") -> WenduError:
+def forbidden(
+    message: str, *, code: str = "U015", key: str | None = None, args: Args | None = None
+) -> WenduError:
     """Return a 403."""
-    return _err(403, code, message)
+    return _err(403, code, message, key=key, args=args)
 
 
-def conflict(message: str, *, code: str = "U018") -> WenduError:
+def conflict(
+    message: str, *, code: str = "U018", key: str | None = None, args: Args | None = None
+) -> WenduError:
     """Return a 409."""
-    return _err(409, code, message)
+    return _err(409, code, message, key=key, args=args)
 
 
-def not_found(message: str = "The requested path does not exist") -> WenduError:
+def not_found(
+    message: str = "The requested path does not exist", *, key: str | None = None
+) -> WenduError:
     """Return a 404 for an unknown route (not for unknown resource ids)."""
-    return _err(404, "U004", message)
+    return _err(404, "U004", message, key=key)
 
 
 def too_many_requests(retry_after: int) -> WenduError:

@@ -7,6 +7,7 @@ drill-downs and tickets show names (staff, teams, categories, customers) instead
 
 from __future__ import annotations
 
+import ast
 import re
 import secrets
 from pathlib import Path
@@ -19,7 +20,14 @@ from tests.console.conftest import World, csrf_of, handed_off_chat, login, new_s
 from wendu.console import failures, repository
 from wendu.console.i18n import catalogue, translate
 from wendu.db import Database
-from wendu.errors import ErrorItem, WenduError, bad_request, conflict, unknown_resource
+from wendu.errors import (
+    ErrorItem,
+    WenduError,
+    bad_request,
+    conflict,
+    missing_field,
+    unknown_resource,
+)
 from wendu.helpdesk import tickets
 from wendu.helpdesk.models import Conversation
 from wendu.helpdesk.taxonomy import taxonomy
@@ -89,46 +97,120 @@ def test_every_key_used_in_templates_and_code_exists() -> None:
         assert any(k.startswith(prefix) for k in known), prefix
 
 
-def test_every_error_the_console_maps_has_both_texts_and_its_source_still_exists() -> None:
-    known = set(catalogue("en"))
-    names = {r.name for r in failures.RULES}
-    names |= set(failures.BY_CODE.values()) | set(failures.BY_STATUS.values())
-    names |= {f"unknown.{k}" for k in failures.UNKNOWN_KINDS}
-    names |= {"generic", "generic_ref", "unknown_resource", "invalid_form", "reference", "back"}
-    assert not {f"error.{n}" for n in names} - known
-    sources = "\n".join(
-        p.read_text("utf-8") for p in SRC.rglob("*.py") if p.name not in ("failures.py",)
-    )
-    for rule in failures.RULES:  # a reworded use-case message must be mapped again
-        assert rule.source in sources, (rule.name, rule.source)
-        for prefix in rule.labels:
-            assert prefix is None or any(k.startswith(prefix) for k in known)
-    for status in (400, 403, 404, 409, 422, 429, 500):
-        assert f"error.title.{status}" in known
+# The helpers of ``wendu.errors`` a use case raises with ``key=``.
+ERROR_HELPERS = frozenset(
+    {"bad_request", "conflict", "forbidden", "not_found", "unauthorized", "_err", "ErrorItem"}
+)
+
+
+def _raised_keys() -> dict[str, set[str]]:
+    """Every literal ``key="..."`` passed to an error helper in ``src/``, with its files."""
+    keys: dict[str, set[str]] = {}
+    for path in SRC.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text("utf-8"))):
+            if not isinstance(node, ast.Call):
+                continue
+            func = node.func
+            name = func.id if isinstance(func, ast.Name) else getattr(func, "attr", "")
+            for kw in node.keywords:
+                if name not in ERROR_HELPERS or kw.arg != "key":
+                    continue
+                if isinstance(kw.value, ast.Constant):
+                    keys.setdefault(str(kw.value.value), set()).add(path.name)
+                else:  # only the helpers themselves pass a key on; use cases name theirs
+                    assert path.name == "errors.py", (path, node.lineno)
+    return keys
+
+
+def test_every_key_raised_has_both_texts_and_every_mapped_key_is_raised() -> None:
+    zh, en = set(catalogue("zh")), set(catalogue("en"))
+    raised = _raised_keys()
+    assert len(raised) > 30, "no keys found: the scan is wrong"
+    for key in raised:  # a key the console cannot translate is a bug
+        assert key in failures.MESSAGES or key == failures.UNKNOWN_KEY, (key, raised[key])
+        assert f"error.{key}" in zh and f"error.{key}" in en, key
+    dead = set(failures.MESSAGES) - set(raised)  # a key no use case raises any more
+    assert not dead, sorted(dead)
+    for labels in failures.MESSAGES.values():
+        for _, prefix in labels:
+            assert prefix is None or any(k.startswith(prefix) for k in en), prefix
+    names = set(failures.MESSAGES) | set(failures.BY_CODE.values())
+    names |= set(failures.BY_STATUS.values()) | {f"unknown.{k}" for k in failures.UNKNOWN_KINDS}
+    names |= {"generic", "generic_ref", "unknown_resource", "reference", "back"}
+    names |= {f"title.{status}" for status in (400, 401, 403, 404, 409, 422, 429, 500)}
+    messages = {f"error.{n}" for n in names}
+    assert not messages - en, sorted(messages - en)
+    unused = {k for k in en if k.startswith("error.")} - messages  # no dead locale entries
+    assert not unused, sorted(unused)
+
+
+def test_a_key_and_its_arguments_never_reach_the_ob_body() -> None:
+    message = "a new ticket cannot become closed"
+    keyed = conflict(message, key="ticket_transition", args={"from": "new", "to": "closed"})
+    assert keyed.body("ref-1") == conflict(message).body("ref-1")
+    assert keyed.items[0].args == {"from": "new", "to": "closed"}
+    assert keyed.body("ref-1") == {
+        "Code": "409 Conflict",
+        "Id": "ref-1",
+        "Message": message,
+        "Errors": [{"ErrorCode": "U018", "Message": message}],
+    }
+    assert missing_field("Data").body("r") == {
+        "Code": "400 BadRequest",
+        "Id": "r",
+        "Message": "Data is required",
+        "Errors": [{"ErrorCode": "U001", "Message": "Data is required", "Path": "Data"}],
+    }
 
 
 @pytest.mark.parametrize(
     ("error", "name", "args"),
     [
-        (bad_request("write a reply or pick a canned response", path="body"), "reply_empty", ()),
         (
-            conflict("a resolved ticket cannot become pending_customer"),
+            bad_request("write a reply or pick a canned response", path="body", key="reply_empty"),
+            "reply_empty",
+            (),
+        ),
+        (
+            conflict(
+                "a resolved ticket cannot become pending_customer",
+                key="ticket_transition",
+                args={"from": "resolved", "to": "pending_customer"},
+            ),
             "ticket_transition",
             ("resolved", "pending_customer"),
         ),
         (
-            conflict("the article is at version 3, not 2; reload it and apply the edit again"),
+            conflict(
+                "the article is at version 3, not 2; reload it and apply the edit again",
+                key="kb_stale",
+                args={"version": 3},
+            ),
             "kb_stale",
             ("3",),
         ),
         (unknown_resource("team"), "unknown.team", ()),
         (unknown_resource("gizmo"), "unknown_resource", ()),
         (bad_request("something nobody mapped"), "invalid_value", ()),
+        # the English wording alone no longer selects a message: only the key does
+        (conflict("the conversation is closed"), "conflict", ()),
         (bad_request("username is required", code="U001"), "missing_field", ()),
+        (missing_field("username"), "missing_field", ()),  # a field without a label
+        (missing_field("title_en"), "field_required", ("title_en",)),
         (
-            bad_request("title_en must not be empty", path="title_en"),
+            bad_request(
+                "title_en must not be empty",
+                path="title_en",
+                key="field_required",
+                args={"field": "title_en"},
+            ),
             "field_required",
             ("title_en",),
+        ),
+        (  # a value that is not a known label is never shown
+            bad_request("x", key="ticket_transition", args={"from": "Frozen!", "to": "open"}),
+            "invalid_value",
+            (),
         ),
         (WenduError(400, [ErrorItem("U012", "Insufficient funds")]), "generic", ()),
         (WenduError(500, [ErrorItem("U019", "boom at line 12")]), "generic", ()),

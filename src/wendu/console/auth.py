@@ -79,7 +79,9 @@ def check_csrf(request: Request, csrf: Annotated[str, Form(alias="csrf_token")] 
     """Refuse a form post whose CSRF token does not match the session."""
     expected = csrf_token(request)
     if not csrf or not secrets.compare_digest(csrf, expected):
-        raise forbidden("The form has expired or did not come from this console; reload it")
+        raise forbidden(
+            "The form has expired or did not come from this console; reload it", key="csrf"
+        )
 
 
 OptionalStaff = Annotated[StaffUser | None, Depends(get_optional_staff)]
@@ -89,4 +91,4 @@ CsrfChecked = Annotated[None, Depends(check_csrf)]
 def require_role(user: StaffUser, roles: frozenset[str]) -> None:
     """Refuse ``user`` unless their role is in ``roles``."""
     if user.role not in roles:
-        raise forbidden("Your role does not allow this action")
+        raise forbidden("Your role does not allow this action", key="role")

@@ -50,7 +50,7 @@ def to_login(request: Request) -> RedirectResponse:
 def writer(user: StaffUser | None) -> StaffUser:
     """Return the user when their role may change things; auditors and strangers get 403."""
     if user is None or user.role not in WRITE_ROLES:
-        raise forbidden("Your role is read-only")
+        raise forbidden("Your role is read-only", key="read_only")
     return user
 
 
@@ -138,7 +138,7 @@ def presence(
 
     def run() -> None:
         if presence not in PRESENCE:
-            raise bad_request("unknown presence", path="presence")
+            raise bad_request("unknown presence", path="presence", key="invalid_presence")
         actions.set_presence(session, staff, presence)
 
     return act(request, session, "/console/inbox", run)
@@ -268,7 +268,9 @@ def post_message(
             lambda: _variables(request, session, staff, conversation),
         )
         if not text:
-            raise bad_request("write a reply or pick a canned response", path="body")
+            raise bad_request(
+                "write a reply or pick a canned response", path="body", key="reply_empty"
+            )
         actions.post_message(session, staff, conversation, text, private=bool(private))
 
     return _conv_action(request, conversation_id, user, session, run)
@@ -426,7 +428,7 @@ def ticket_update(
 
     def run(staff: Staff) -> None:
         if priority and priority not in PRIORITIES:
-            raise bad_request("unknown priority", path="priority")
+            raise bad_request("unknown priority", path="priority", key="invalid_priority")
         actions.update_ticket(
             session, staff, ticket_id, category=category or None, priority=priority or None
         )

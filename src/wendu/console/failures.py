@@ -2,10 +2,11 @@
 
 The use cases raise ``WenduError`` with the English OB ``Message`` partners rely on; the
 console never shows that text. :func:`problem_of` maps an error to a locale key of
-``locales/*.json`` (``error.*``): first by the known message of a use case (``RULES``, each
-naming a fragment of the source that raises it, so a test notices when one is reworded),
-then by its ``U0xx`` code, then a generic message with the request's reference (the
-interaction id, which the audit trail records) — never the detail of an unknown failure.
+``locales/*.json`` (``error.*``): first by the stable ``key`` its error item carries
+(``conflict(..., key="kb_stale", args={"version": 3})``, see ``MESSAGES``; the English
+wording may change freely), then by its ``U0xx`` code, then a generic message with the
+request's reference (the interaction id, which the audit trail records) — never the detail
+of an unknown failure.
 
 Failed form posts redirect back with ``?error=<name>[&arg=…][&ref=…]`` (:func:`flash_query`);
 :func:`flash_message` turns that back into text, accepting only known names and arguments.
@@ -32,106 +33,53 @@ _ARG = re.compile(r"^[a-z0-9_]{1,40}$")
 _REF = re.compile(r"^[A-Za-z0-9-]{8,64}$")
 
 
-@dataclass(frozen=True)
-class Rule:
-    """A use-case error the console knows: its message pattern and the message key it gets.
-
-    ``labels`` gives, for each group of ``pattern``, the locale prefix its value is shown
-    through (``tstatus.`` turns ``closed`` into 已关闭), or ``None`` for a plain number.
-    ``source`` is a literal fragment of the code that raises it (checked by a test).
-    """
-
-    name: str
-    pattern: str
-    source: str
-    labels: tuple[str | None, ...] = ()
-
-
-RULES: tuple[Rule, ...] = (
+# The message keys use cases raise (``bad_request(..., key=..., args=...)``), each with the
+# arguments its text shows: an argument's name in ``args`` and the locale prefix its value is
+# shown through (``tstatus.`` turns ``closed`` into 已关闭), or ``None`` for a plain number.
+# The text is ``error.<key>``, whose placeholders are ``{a0}``, ``{a1}``… in this order.
+Labels = tuple[tuple[str, str | None], ...]
+MESSAGES: dict[str, Labels] = {
     # Conversations
-    Rule("reply_empty", r"write a reply or pick a canned response", "write a reply or pick"),
-    Rule("reply_empty", r"a message needs text", "a message needs text"),
-    Rule("reply_too_long", r"a message has at most \d+ characters", "a message has at most"),
-    Rule("conversation_closed", r"the conversation is closed", "the conversation is closed"),
-    Rule("conversation_not_open", r"the conversation is not open", "the conversation is not open"),
-    Rule(
-        "not_with_person",
-        r"only a conversation with a person can be (handed back|transferred)",
-        "only a conversation with a person can be",
-    ),
-    Rule(
-        "already_with_person",
-        r"the conversation is already with a person",
-        "the conversation is already with a person",
-    ),
-    Rule("agent_unavailable", r"that agent is not (online|available)", "that agent is not"),
-    Rule("agent_at_capacity", r"that agent is at capacity", "that agent is at capacity"),
-    Rule("at_capacity", r"you are at capacity", "you are at capacity"),
-    Rule("not_an_agent", r"you are not a member of any team's routing", "any team's routing"),
-    Rule("not_an_agent", r"you are not an agent of any team", "you are not an agent of any"),
-    Rule(
-        "colleagues_conversation",
-        r"Only supervisors take a colleague's conversation.*",
-        "Only supervisors take a colleague's conversation",
-    ),
-    Rule(
-        "transfer_not_allowed",
-        r"Only the assigned agent or a supervisor transfers a conversation",
-        "Only the assigned agent or a supervisor transfers",
-    ),
-    Rule(
-        "assign_not_allowed",
-        r"Only supervisors and admins assign to others.*",
-        "Only supervisors and admins assign to others",
-    ),
-    Rule("transfer_target", r"give exactly one of to_agent_id and to_team_id", "give exactly one"),
-    Rule("invalid_presence", r"unknown presence|presence must be one of .*", "unknown presence"),
+    "reply_empty": (),
+    "reply_too_long": (),
+    "conversation_closed": (),
+    "conversation_not_open": (),
+    "not_with_person": (),
+    "already_with_person": (),
+    "agent_unavailable": (),
+    "agent_at_capacity": (),
+    "at_capacity": (),
+    "not_an_agent": (),
+    "colleagues_conversation": (),
+    "transfer_not_allowed": (),
+    "assign_not_allowed": (),
+    "transfer_target": (),
+    "invalid_presence": (),
     # Tickets
-    Rule(
-        "ticket_transition",
-        r"a ([a-z_]+) ticket cannot become ([a-z_]+)",
-        "ticket cannot become",
-        ("tstatus.", "tstatus."),
-    ),
-    Rule("invalid_status", r"unknown status", '"unknown status"'),
-    Rule("invalid_status", r"status must be .*", "status must be {"),
-    Rule("invalid_priority", r"unknown priority", '"unknown priority"'),
-    Rule("invalid_category", r"unknown category.*", "unknown category: use a taxonomy code"),
-    Rule("ticket_closed", r"the ticket is closed", "the ticket is closed"),
-    Rule("no_suggestion", r"the ticket has no suggestion", "the ticket has no suggestion"),
+    "ticket_transition": (("from", "tstatus."), ("to", "tstatus.")),
+    "invalid_status": (),
+    "invalid_priority": (),
+    "invalid_category": (),
+    "ticket_closed": (),
+    "no_suggestion": (),
     # Knowledge base
-    Rule(
-        "kb_stale",
-        r"the article is at version (\d+), not \d+; reload it and apply the edit again",
-        "reload it and apply the edit again",
-        (None,),
-    ),
-    Rule("kb_slug_taken", r"an article with slug .* exists", "an article with slug"),
-    Rule("kb_slug_invalid", r"slug must be .*", "slug must be 3"),
-    Rule("field_required", r"([a-z_]+) is required", "is required", ("field.",)),
-    Rule("field_required", r"([a-z_]+) must not be empty", "must not be empty", ("field.",)),
-    Rule(
-        "field_too_long",
-        r"([a-z_]+) must have at most (\d+) characters",
-        "must have at most {limit} characters",
-        ("field.", None),
-    ),
-    Rule("invalid_tags", r"tags must be .*|at most \d+ tags of .*", "tags must be a list"),
-    Rule("no_change", r"the edit changes no field", "the edit changes no field"),
+    "kb_stale": (("version", None),),
+    "kb_slug_taken": (),
+    "kb_slug_invalid": (),
+    "field_required": (("field", "field."),),
+    "field_too_long": (("field", "field."), ("limit", None)),
+    "invalid_tags": (),
+    "no_change": (),
     # Roles and forms
-    Rule("csrf", r"The form has expired or did not come from this console.*", "The form has"),
-    Rule("read_only", r"Your role is read-only", "Your role is read-only"),
-    Rule("role", r"Your role does not allow this action", "Your role does not allow"),
-    Rule("reports_forbidden", r"Reports are for supervisors, admins and auditors", "Reports are"),
-    Rule(
-        "audit_forbidden",
-        r"The audit trail is for supervisors, admins and auditors",
-        "The audit trail is for",
-    ),
-    Rule("page_not_found", r"No such console asset", "No such console asset"),
-)
-_COMPILED = tuple((rule, re.compile(rf"^(?:{rule.pattern})$")) for rule in RULES)
-_UNKNOWN_ID = re.compile(r"^The (.+) id is not valid for this request$")
+    "csrf": (),
+    "read_only": (),
+    "role": (),
+    "reports_forbidden": (),
+    "audit_forbidden": (),
+    "page_not_found": (),
+}
+# ``unknown_resource(what)`` raises this key with ``kind``; the message is ``unknown.<kind>``.
+UNKNOWN_KEY = "unknown_resource"
 # The resources whose unknown id the console can meet; any other gets ``unknown_resource``.
 UNKNOWN_KINDS = (
     "agent",
@@ -160,7 +108,7 @@ BY_CODE: dict[str, str] = {
 BY_STATUS: dict[int, str] = {404: "page_not_found", 405: "page_not_found", 422: "invalid_form"}
 # The only names a message may be shown by (``error.title.*`` and the like are not messages).
 FLASH_NAMES = frozenset(
-    {r.name for r in RULES}
+    set(MESSAGES)
     | set(BY_CODE.values())
     | set(BY_STATUS.values())
     | {f"unknown.{k}" for k in UNKNOWN_KINDS}
@@ -182,25 +130,19 @@ class Problem:
         return message_for(language, self.name, self.args, self.reference)
 
 
-def _rule_args(rule: Rule, groups: Sequence[str | None]) -> tuple[str, ...]:
-    return tuple(g or "" for g in groups[: len(rule.labels)])
-
-
 def problem_of(exc: WenduError, reference: str | None = None) -> Problem:
-    """Return what staff should read for ``exc`` (a known message, its code, or generic)."""
+    """Return what staff should read for ``exc`` (its key, its code, or the generic message)."""
     item = exc.items[0] if exc.items else None
-    message = item.message if item else ""
-    for rule, pattern in _COMPILED:
-        match = pattern.match(message)
-        # A match whose values have no label (a field the catalogue does not name) falls
-        # through to the message of its code.
-        if match and _arguments(rule.name, _rule_args(rule, match.groups()), "en") is not None:
-            return Problem(rule.name, _rule_args(rule, match.groups()), status=exc.status)
-    unknown = _UNKNOWN_ID.match(message)
-    if unknown and item is not None and item.code == "U004":
-        kind = unknown.group(1).replace(" ", "_")
+    if item is not None and item.key == UNKNOWN_KEY:
+        kind = item.args.get("kind", "")
         name = f"unknown.{kind}" if kind in UNKNOWN_KINDS else "unknown_resource"
         return Problem(name, status=exc.status)
+    if item is not None and item.key in MESSAGES:
+        args = tuple(item.args.get(arg, "") for arg, _ in MESSAGES[item.key])
+        # A key whose values have no label (a field the catalogue does not name) falls
+        # through to the message of its code.
+        if _arguments(item.key, args, "en") is not None:
+            return Problem(item.key, args, status=exc.status)
     if item is not None and item.code in BY_CODE:
         if exc.status in BY_STATUS and item.code == "U004":  # an unknown path, not an id
             return Problem(BY_STATUS[exc.status], status=exc.status)
@@ -214,12 +156,11 @@ def _known(name: str) -> bool:
 
 
 def _arguments(name: str, args: Sequence[str], language: str) -> dict[str, str] | None:
-    rule = next((r for r in RULES if r.name == name), None)
-    labels = rule.labels if rule else ()
+    labels = MESSAGES.get(name, ())
     if len(args) != len(labels):
         return None
     values: dict[str, str] = {}
-    for index, (arg, prefix) in enumerate(zip(args, labels, strict=True)):
+    for index, (arg, (_, prefix)) in enumerate(zip(args, labels, strict=True)):
         if prefix is None:
             if not arg.isdigit() or len(arg) > 9:
                 return None

@@ -56,7 +56,7 @@ def report_page(
         return to_login(request)
     staff = as_staff(session, user)
     if not staff.sees_all:
-        raise forbidden("Reports are for supervisors, admins and auditors")
+        raise forbidden("Reports are for supervisors, admins and auditors", key="reports_forbidden")
     by = by if by in REPORT_DIMENSIONS else "category"
     days = min(max(days, 1), 365)
     rows = reports.conversation_rows(session, *_window(days))
@@ -128,7 +128,7 @@ def report_drill(
     if user is None:
         return to_login(request)
     if not as_staff(session, user).sees_all:
-        raise forbidden("Reports are for supervisors, admins and auditors")
+        raise forbidden("Reports are for supervisors, admins and auditors", key="reports_forbidden")
     by = by if by in reports.DIMENSIONS else None
     metric = metric if metric in reports.METRICS else "conversations"
     ids = reports.drill_down(
@@ -321,7 +321,9 @@ def audit_search(
     if user is None:
         return to_login(request)
     if user.role not in ("admin", "supervisor", "auditor"):
-        raise forbidden("The audit trail is for supervisors, admins and auditors")
+        raise forbidden(
+            "The audit trail is for supervisors, admins and auditors", key="audit_forbidden"
+        )
     query = select(AuditEntry)
     if actor:
         query = query.where(AuditEntry.actor_id == actor.strip())

@@ -16,7 +16,7 @@ def static_response(name: str) -> Response:
     """Return the asset ``name`` with a cache header, or 404 for anything else."""
     path = (STATIC_DIR / name).resolve()
     if path.parent != STATIC_DIR.resolve() or path.suffix not in MEDIA_TYPES or not path.is_file():
-        raise not_found("No such console asset")
+        raise not_found("No such console asset", key="page_not_found")
     return Response(
         path.read_bytes(),
         media_type=MEDIA_TYPES[path.suffix],

@@ -298,7 +298,7 @@ def canned_list(session: Session, staff: Staff, language: str | None) -> list[Ca
 def set_presence(session: Session, staff: Staff, presence: str) -> list[str]:
     """Switch the agent's presence; going online pulls waiting chats, away hands them on."""
     if session.get(AgentState, staff.id) is None:
-        raise conflict("you are not a member of any team's routing")
+        raise conflict("you are not a member of any team's routing", key="not_an_agent")
     moved = routing.set_presence(session, staff.id, presence)
     touch_agent(session, staff)
     audit_staff_action(session, staff, "presence", presence=presence, moved=len(moved))
@@ -312,12 +312,15 @@ def assign(
     conversation = visible_conversation(session, staff, conversation_id)
     target = agent_id or staff.id
     if target != staff.id and not staff.is_manager:
-        raise forbidden("Only supervisors and admins assign to others; use transfer")
+        raise forbidden(
+            "Only supervisors and admins assign to others; use transfer",
+            key="assign_not_allowed",
+        )
     agent = session.get(AgentState, target)
     if agent is None or agent.presence != "online":
-        raise conflict("that agent is not online")
+        raise conflict("that agent is not online", key="agent_unavailable")
     if target != conversation.assignee_id and routing.open_load(session, target) >= agent.capacity:
-        raise conflict("that agent is at capacity")
+        raise conflict("that agent is at capacity", key="agent_at_capacity")
     routing.transfer(session, conversation, to_agent_id=target)
     touch_agent(session, staff)
     audit_staff_action(
@@ -331,14 +334,17 @@ def pick_up(session: Session, staff: Staff, conversation_id: str) -> Conversatio
     conversation = visible_conversation(session, staff, conversation_id)
     agent = session.get(AgentState, staff.id)
     if agent is None:
-        raise conflict("you are not an agent of any team")
+        raise conflict("you are not an agent of any team", key="not_an_agent")
     if agent.presence != "online":
         set_presence(session, staff, "online")
     if conversation.assignee_id != staff.id or conversation.status != "assigned":
         if not staff.is_manager and conversation.assignee_id not in (None, staff.id):
-            raise forbidden("Only supervisors take a colleague's conversation; ask for a transfer")
+            raise forbidden(
+                "Only supervisors take a colleague's conversation; ask for a transfer",
+                key="colleagues_conversation",
+            )
         if routing.open_load(session, staff.id) >= agent.capacity:
-            raise conflict("you are at capacity")
+            raise conflict("you are at capacity", key="at_capacity")
         routing.transfer(session, conversation, to_agent_id=staff.id)
     touch_agent(session, staff)
     audit_staff_action(
@@ -411,7 +417,10 @@ def transfer(
     """Transfer to another agent or team (the assigned agent or a supervisor)."""
     conversation = visible_conversation(session, staff, conversation_id)
     if not staff.is_manager and conversation.assignee_id not in (staff.id, None):
-        raise forbidden("Only the assigned agent or a supervisor transfers a conversation")
+        raise forbidden(
+            "Only the assigned agent or a supervisor transfers a conversation",
+            key="transfer_not_allowed",
+        )
     routing.transfer(session, conversation, to_agent_id=to_agent_id, to_team_id=to_team_id)
     audit_staff_action(
         session,

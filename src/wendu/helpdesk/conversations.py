@@ -102,11 +102,13 @@ def add_message(
         raise bad_request("unknown author type", path="author_type")
     text = body.strip()
     if not text:
-        raise bad_request("a message needs text", path="body")
+        raise bad_request("a message needs text", path="body", key="reply_empty")
     if len(text) > 4000:
-        raise bad_request("a message has at most 4000 characters", path="body")
+        raise bad_request(
+            "a message has at most 4000 characters", path="body", key="reply_too_long"
+        )
     if conversation.status == "closed":
-        raise conflict("the conversation is closed")
+        raise conflict("the conversation is closed", key="conversation_closed")
     if private and author_type != "agent":
         raise bad_request("only agents write private notes", path="private")
     now = utcnow()
@@ -168,9 +170,9 @@ def hand_off(
     if reason not in HANDOFF_REASONS:
         raise bad_request(f"reason must be one of {', '.join(HANDOFF_REASONS)}", path="reason")
     if priority is not None and priority not in PRIORITIES:
-        raise bad_request("unknown priority", path="priority")
+        raise bad_request("unknown priority", path="priority", key="invalid_priority")
     if conversation.status not in ("bot", "resolved"):
-        raise conflict("the conversation is already with a person")
+        raise conflict("the conversation is already with a person", key="already_with_person")
     now = utcnow()
     conversation.status = "queued"
     conversation.queued_at = now
@@ -198,7 +200,9 @@ def _priority_for(reason: str, sentiment: float | None) -> str:
 def hand_back_to_assistant(session: Session, conversation: Conversation) -> Conversation:
     """Return the conversation to the assistant (the agent is done with it)."""
     if conversation.status not in ("queued", "assigned"):
-        raise conflict("only a conversation with a person can be handed back")
+        raise conflict(
+            "only a conversation with a person can be handed back", key="not_with_person"
+        )
     conversation.status = "bot"
     conversation.assignee_id = None
     conversation.updated_at = utcnow()
@@ -209,7 +213,7 @@ def hand_back_to_assistant(session: Session, conversation: Conversation) -> Conv
 def resolve(session: Session, conversation: Conversation) -> Conversation:
     """Mark the conversation resolved (a later customer message reopens it)."""
     if conversation.status not in OPEN_STATUSES:
-        raise conflict("the conversation is not open")
+        raise conflict("the conversation is not open", key="conversation_not_open")
     now = utcnow()
     conversation.status = "resolved"
     conversation.resolved_at = now

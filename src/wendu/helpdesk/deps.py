@@ -142,7 +142,7 @@ def get_current_staff(request: Request, settings: SettingsDep) -> Staff:
     audit = request.scope.setdefault("state", {}).setdefault("audit", {})
     audit.update(actor_type="staff", actor_id=user.username)
     if request.method not in READ_METHODS and user.role not in WRITE_ROLES:
-        raise forbidden("Your role is read-only")
+        raise forbidden("Your role is read-only", key="read_only")
     return staff
 
 

@@ -245,7 +245,7 @@ def create_conversation(
         if body.assign_to_me:
             agent = session.get(AgentState, staff.id)
             if agent is None:
-                raise conflict("you are not an agent of any team")
+                raise conflict("you are not an agent of any team", key="not_an_agent")
             routing.transfer(session, conversation, to_agent_id=staff.id)
         else:
             routing.route(session, conversation)
@@ -637,7 +637,7 @@ def list_incidents(
 
 def _report_staff(staff: Staff) -> Staff:
     if not staff.sees_all:
-        raise forbidden("Reports are for supervisors, admins and auditors")
+        raise forbidden("Reports are for supervisors, admins and auditors", key="reports_forbidden")
     return staff
 
 

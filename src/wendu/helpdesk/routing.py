@@ -156,7 +156,11 @@ def set_presence(session: Session, staff_id: str, presence: str) -> list[str]:
     conversations back in the queue and routes them to colleagues.
     """
     if presence not in PRESENCE:
-        raise bad_request(f"presence must be one of {', '.join(PRESENCE)}", path="presence")
+        raise bad_request(
+            f"presence must be one of {', '.join(PRESENCE)}",
+            path="presence",
+            key="invalid_presence",
+        )
     _serialise(session)
     agent = session.get(AgentState, staff_id)
     if agent is None:
@@ -191,9 +195,11 @@ def transfer(
 ) -> Conversation:
     """Move a conversation to another agent or team (a team transfer re-queues it)."""
     if conversation.status not in ("queued", "assigned"):
-        raise conflict("only a conversation with a person can be transferred")
+        raise conflict(
+            "only a conversation with a person can be transferred", key="not_with_person"
+        )
     if (to_agent_id is None) == (to_team_id is None):
-        raise bad_request("give exactly one of to_agent_id and to_team_id")
+        raise bad_request("give exactly one of to_agent_id and to_team_id", key="transfer_target")
     _serialise(session)
     now = utcnow()
     if to_team_id is not None:
@@ -208,7 +214,7 @@ def transfer(
         return conversation
     agent = session.get(AgentState, to_agent_id)
     if agent is None or agent.presence == "offline":
-        raise conflict("that agent is not available")
+        raise conflict("that agent is not available", key="agent_unavailable")
     previous = conversation.assignee_id
     _assign(session, conversation, agent)
     if previous and previous != agent.staff_id:

@@ -115,7 +115,11 @@ def _segment(session: Session, customer_id: str | None) -> str | None:
 
 def _check_category(category: str | None) -> None:
     if category is not None and category not in taxonomy():
-        raise bad_request("unknown category: use a taxonomy code product.issue", path="category")
+        raise bad_request(
+            "unknown category: use a taxonomy code product.issue",
+            path="category",
+            key="invalid_category",
+        )
 
 
 def _regulatory_due(ticket: Ticket, now: dt.datetime) -> dt.datetime | None:
@@ -150,7 +154,7 @@ def create_ticket(
     if kind not in KINDS:
         raise bad_request("kind must be request or complaint", path="kind")
     if priority is not None and priority not in PRIORITIES:
-        raise bad_request("unknown priority", path="priority")
+        raise bad_request("unknown priority", path="priority", key="invalid_priority")
     _check_category(category)
     text_subject = mask_sensitive(subject.strip())[:200]
     if not text_subject:
@@ -218,7 +222,7 @@ def create_ticket(
 def accept_suggestion(session: Session, ticket: Ticket, *, actor: str) -> Ticket:
     """Apply the classifier's category and priority to the ticket."""
     if not ticket.suggestion:
-        raise conflict("the ticket has no suggestion")
+        raise conflict("the ticket has no suggestion", key="no_suggestion")
     return update_ticket(
         session,
         ticket,
@@ -242,10 +246,10 @@ def update_ticket(
 ) -> Ticket:
     """Change category, priority, team or assignee (an agent's override), re-budgeting SLAs."""
     if ticket.status == "closed":
-        raise conflict("the ticket is closed")
+        raise conflict("the ticket is closed", key="ticket_closed")
     _check_category(category)
     if priority is not None and priority not in PRIORITIES:
-        raise bad_request("unknown priority", path="priority")
+        raise bad_request("unknown priority", path="priority", key="invalid_priority")
     now = utcnow()
     changes: dict[str, Any] = {}
     if category is not None and category != ticket.category:
@@ -277,9 +281,13 @@ def change_status(
 ) -> Ticket:
     """Move the ticket to ``status``, driving its SLA clock; resolving publishes an event."""
     if status not in TRANSITIONS:
-        raise bad_request("unknown status", path="status")
+        raise bad_request("unknown status", path="status", key="invalid_status")
     if status not in TRANSITIONS[ticket.status]:
-        raise conflict(f"a {ticket.status} ticket cannot become {status}")
+        raise conflict(
+            f"a {ticket.status} ticket cannot become {status}",
+            key="ticket_transition",
+            args={"from": ticket.status, "to": status},
+        )
     now = utcnow()
     state = sla_state(ticket)
     previous = ticket.status

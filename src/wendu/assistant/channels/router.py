@@ -116,7 +116,7 @@ async def post_message(
     """
     text = body.text.strip()
     if not text:
-        raise bad_request("a message needs text", path="text")
+        raise bad_request("a message needs text", path="text", key="reply_empty")
     transport = httpx.ASGITransport(app=request.app)
     result = await service.post_message(
         _db(request), transport, "http://wendu.internal", chat_id, caller.access, caller.token, text

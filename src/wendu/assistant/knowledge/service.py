@@ -68,18 +68,34 @@ def _validate(values: dict[str, Any], statuses: tuple[str, ...] = STATUSES) -> N
             continue
         value = values[field]
         if not isinstance(value, str) or not value.strip():
-            raise bad_request(f"{field} must not be empty", path=field)
+            raise bad_request(
+                f"{field} must not be empty",
+                path=field,
+                key="field_required",
+                args={"field": field},
+            )
         if len(value.strip()) > limit:
-            raise bad_request(f"{field} must have at most {limit} characters", path=field)
+            raise bad_request(
+                f"{field} must have at most {limit} characters",
+                path=field,
+                key="field_too_long",
+                args={"field": field, "limit": limit},
+            )
     if "status" in values and values["status"] not in statuses:
-        raise bad_request(f"status must be {' or '.join(statuses)}", path="status")
+        raise bad_request(
+            f"status must be {' or '.join(statuses)}", path="status", key="invalid_status"
+        )
     if "tags" in values:
         tags = values["tags"]
         if not (isinstance(tags, list) and all(isinstance(t, str) and t.strip() for t in tags)):
-            raise bad_request("tags must be a list of non-empty strings", path="tags")
+            raise bad_request(
+                "tags must be a list of non-empty strings", path="tags", key="invalid_tags"
+            )
         if len(tags) > MAX_TAGS or any(len(t.strip()) > MAX_TAG_CHARS for t in tags):
             raise bad_request(
-                f"at most {MAX_TAGS} tags of at most {MAX_TAG_CHARS} characters", path="tags"
+                f"at most {MAX_TAGS} tags of at most {MAX_TAG_CHARS} characters",
+                path="tags",
+                key="invalid_tags",
             )
 
 
@@ -104,15 +120,25 @@ def create_article(
     """
     slug = str(data.get("slug", ""))
     if not _SLUG.match(slug):
-        raise bad_request("slug must be 3–80 lowercase letters, digits or dashes", path="slug")
+        raise bad_request(
+            "slug must be 3–80 lowercase letters, digits or dashes",
+            path="slug",
+            key="kb_slug_invalid",
+        )
     missing = [
         f for f in ("category", "title_zh", "title_en", "body_zh", "body_en") if not data.get(f)
     ]
     if missing:
-        raise bad_request(f"{missing[0]} is required", code="U001", path=missing[0])
+        raise bad_request(
+            f"{missing[0]} is required",
+            code="U001",
+            path=missing[0],
+            key="field_required",
+            args={"field": missing[0]},
+        )
     _validate(data, NEW_STATUSES)
     if session.execute(select(KnowledgeArticle.id).where(KnowledgeArticle.slug == slug)).first():
-        raise conflict(f"an article with slug {slug!r} exists")
+        raise conflict(f"an article with slug {slug!r} exists", key="kb_slug_taken")
     article = KnowledgeArticle(
         id=new_id("kb"),
         slug=slug,
@@ -170,7 +196,7 @@ def update_article(
     if unknown:
         raise bad_request(f"{sorted(unknown)[0]} cannot be edited", path=sorted(unknown)[0])
     if not changes:
-        raise bad_request("the edit changes no field")
+        raise bad_request("the edit changes no field", key="no_change")
     _validate(changes)
     article = session.execute(
         select(KnowledgeArticle)
@@ -183,7 +209,9 @@ def update_article(
     if expected_version is not None and article.version != expected_version:
         raise conflict(
             f"the article is at version {article.version}, not {expected_version}; "
-            "reload it and apply the edit again"
+            "reload it and apply the edit again",
+            key="kb_stale",
+            args={"version": article.version},
         )
     for field, value in changes.items():
         if field == "tags":
