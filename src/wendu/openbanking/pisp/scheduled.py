@@ -75,13 +75,13 @@ def create_consent(
     amount_minor(initiation)
     execution_time(initiation, now)
     check_accounts(session, initiation, initiation.InstructedAmount.Currency)
+    consent_id = consent_id or new_consent_id()
     return store_consent(
         session,
+        body,
         kind=DOMESTIC_SCHEDULED,
         partner_id=partner_id,
-        data=body.Data,
-        risk=body.Risk,
-        consent_id=consent_id or new_consent_id(),
+        consent_id=consent_id,
         now=now,
     )
 
@@ -108,13 +108,9 @@ def submit(
     execute_at = execution_time(initiation, now)
     minor = amount_minor(initiation)
     currency = initiation.InstructedAmount.Currency
+    currency_path = "Data.Initiation.InstructedAmount.Currency"
     parties = payment_parties(
-        session,
-        access,
-        consent,
-        creditor_identification=initiation.CreditorAccount.Identification,
-        currency=currency,
-        currency_path="Data.Initiation.InstructedAmount.Currency",
+        session, access, consent, initiation.CreditorAccount, currency, currency_path
     )
     return record_submission(
         session,

@@ -38,9 +38,12 @@ from wendu.openbanking.pisp.schemas import (
     ACCOUNT_SCHEMES,
     ConsentRequest,
     OBAmount,
+    OBCreditorAccount,
     OBInitiation,
     PaymentRequest,
+    ScheduledConsentRequest,
     ScheduledPaymentRequest,
+    StandingOrderConsentRequest,
     StandingOrderRequest,
     dump,
 )
@@ -176,21 +179,20 @@ def _account_by_identification(session: Session, identification: str) -> Account
 
 def store_consent(
     session: Session,
+    body: ConsentRequest | ScheduledConsentRequest | StandingOrderConsentRequest,
     *,
     kind: str,
     partner_id: str,
-    data: BaseModel,
-    risk: BaseModel,
     consent_id: str | None = None,
     now: datetime | None = None,
 ) -> Consent:
-    """Store a validated payment consent request of ``kind`` awaiting authorisation.
+    """Store a validated payment consent request ``body`` of ``kind`` awaiting authorisation.
 
     It expires after ``CONSENT_TTL`` or at ``Data.Authorisation.CompletionDateTime``.
     """
     now = now or utcnow()
     expires_at = now + CONSENT_TTL
-    authorisation = getattr(data, "Authorisation", None)
+    authorisation = getattr(body.Data, "Authorisation", None)
     if authorisation is not None and authorisation.CompletionDateTime is not None:
         deadline = authorisation.CompletionDateTime
         path = "Data.Authorisation.CompletionDateTime"
@@ -201,8 +203,8 @@ def store_consent(
         consent_id=consent_id or new_consent_id(),
         partner_id=partner_id,
         expires_at=expires_at,
-        data=dump(data),
-        risk=dump(risk),
+        data=dump(body.Data),
+        risk=dump(body.Risk),
         now=now,
     )
 
@@ -213,12 +215,7 @@ def create_payment_consent(
     """Validate a domestic payment consent request and store it awaiting authorisation."""
     _check_initiation(session, body.Data.Initiation)
     return store_consent(
-        session,
-        kind=DOMESTIC_PAYMENT,
-        partner_id=partner_id,
-        data=body.Data,
-        risk=body.Risk,
-        consent_id=consent_id,
+        session, body, kind=DOMESTIC_PAYMENT, partner_id=partner_id, consent_id=consent_id
     )
 
 
@@ -355,19 +352,19 @@ def payment_parties(
     session: Session,
     access: AccessContext,
     consent: Consent,
-    *,
-    creditor_identification: str,
+    creditor_wire: OBCreditorAccount,
     currency: str,
     currency_path: str | None = None,
 ) -> Parties:
-    """Return the consent with its debtor (400 U004 if gone) and creditor accounts.
+    """Return the consent with its debtor (400 U004 if gone) and the account to credit for
+    ``creditor_wire`` (the initiation's ``CreditorAccount``).
 
     With ``currency_path``, a debtor account not held in ``currency`` is refused (400 there).
     """
     debtor = consent_debtor(session, consent, access)
     if currency_path is not None:
         check_debtor_currency(debtor, currency, currency_path)
-    creditor = creditor_account(session, creditor_identification, currency, debtor)
+    creditor = creditor_account(session, creditor_wire.Identification, currency, debtor)
     return Parties(consent=consent, debtor=debtor, creditor=creditor)
 
 
@@ -498,13 +495,7 @@ def submit_payment(
     initiation = body.Data.Initiation
     minor = amount_minor(initiation)
     currency = initiation.InstructedAmount.Currency
-    parties = payment_parties(
-        session,
-        access,
-        consent,
-        creditor_identification=initiation.CreditorAccount.Identification,
-        currency=currency,
-    )
+    parties = payment_parties(session, access, consent, initiation.CreditorAccount, currency)
 
     # The transfer runs first (it takes the account locks), so the payment row is written
     # once with its outcome; the whole request is still one database transaction.

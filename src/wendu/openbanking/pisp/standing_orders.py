@@ -170,13 +170,13 @@ def create_consent(
     """Validate a standing order consent request and store it awaiting authorisation."""
     now = utcnow()
     _check(session, body.Data.Initiation, now)
+    consent_id = consent_id or new_consent_id()
     return store_consent(
         session,
+        body,
         kind=DOMESTIC_STANDING_ORDER,
         partner_id=partner_id,
-        data=body.Data,
-        risk=body.Risk,
-        consent_id=consent_id or new_consent_id(),
+        consent_id=consent_id,
         now=now,
     )
 
@@ -212,14 +212,8 @@ def submit(
     plan = _check(session, initiation, now)
     currency = initiation.FirstPaymentAmount.Currency
     creditor_wire = initiation.CreditorAccount
-    parties = payment_parties(
-        session,
-        access,
-        consent,
-        creditor_identification=creditor_wire.Identification,
-        currency=currency,
-        currency_path="Data.Initiation.FirstPaymentAmount.Currency",
-    )
+    currency_path = "Data.Initiation.FirstPaymentAmount.Currency"
+    parties = payment_parties(session, access, consent, creditor_wire, currency, currency_path)
     payment_id = payment_id or new_order_id()
     remittance = initiation.RemittanceInformation
     lines = remittance.Unstructured if remittance and remittance.Unstructured else []
