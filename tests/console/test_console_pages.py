@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import secrets
 import time
 
 import pytest
@@ -10,8 +11,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 from tests.console.conftest import World, csrf_of, login
 
-from wendu.assistant.knowledge.models import KnowledgeArticle
 from wendu.assistant.knowledge.search import search
+from wendu.assistant.knowledge.service import create_article
 from wendu.audit.models import AuditEntry
 from wendu.console import desk, manage
 from wendu.console.router import router as console_router
@@ -265,9 +266,21 @@ def test_kb_edit_is_live_for_search_and_audited(
     browsers: dict[str, TestClient], db: Database
 ) -> None:
     admin = browsers["admin"]
-    with db.session(write=False) as s:
-        article = s.execute(select(KnowledgeArticle).limit(1)).scalar_one()
-        slug, body_zh = article.slug, article.body_zh
+    # An article of this test's own: the shipped ones are shared by the whole session.
+    slug, body_zh = f"console-edit-{secrets.token_hex(4)}", "先冻结卡片，再联系我们。"
+    with db.session() as s:
+        create_article(
+            s,
+            {
+                "slug": slug,
+                "category": "cards",
+                "title_zh": "编辑测试",
+                "title_en": "Edit test",
+                "body_zh": body_zh,
+                "body_en": "Freeze the card first, then contact us.",
+            },
+            staff="test",
+        )
     page = _page(admin, f"/console/kb/{slug}")
     r = admin.post(
         f"/console/kb/{slug}",
