@@ -8,8 +8,6 @@ them every ``jobs_interval_seconds`` inside ``wendu serve`` when the embedded wo
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import datetime as dt
 import logging
 from collections.abc import Callable
@@ -30,6 +28,7 @@ from wendu.helpdesk.sla import EventKind, collect_events
 from wendu.helpdesk.surveys import get_helpdesk_settings, send_nps, send_reminder
 from wendu.helpdesk.tickets import _save_sla, calendar_for, history, sla_state
 from wendu.kit.ids import new_id
+from wendu.kit.periodic import install_periodic
 
 log = logging.getLogger("wendu.helpdesk.tasks")
 
@@ -275,21 +274,9 @@ def install_jobs(app: FastAPI) -> None:
     if not settings.run_worker_in_process:
         return
     interval = get_helpdesk_settings().jobs_interval_seconds
-
-    async def loop(_app: FastAPI) -> None:
-        while True:
-            await asyncio.sleep(interval)
-            await asyncio.to_thread(run_all, _app.state.db, settings)
-
-    async def start(_app: FastAPI) -> None:
-        _app.state.helpdesk_jobs = asyncio.create_task(loop(_app))
-
-    async def stop(_app: FastAPI) -> None:
-        task = getattr(_app.state, "helpdesk_jobs", None)
-        if task is not None:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
-
-    app.state.on_startup.append(start)
-    app.state.on_shutdown.append(stop)
+    install_periodic(
+        app,
+        name="helpdesk_jobs",
+        interval=interval,
+        job=lambda _app: run_all(_app.state.db, settings),
+    )

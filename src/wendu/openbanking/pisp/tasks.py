@@ -11,8 +11,6 @@ inside ``wendu serve`` when the embedded worker is on (``WENDU_RUN_WORKER_IN_PRO
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
 import threading
 from dataclasses import dataclass, field
@@ -22,6 +20,7 @@ from fastapi import FastAPI
 
 from wendu.config import Settings
 from wendu.db import Database, utcnow
+from wendu.kit.periodic import install_periodic
 from wendu.openbanking.pisp.scheduled import due_payments, execute_scheduled
 from wendu.openbanking.pisp.standing_orders import due_orders, execute_standing_order
 
@@ -74,10 +73,14 @@ def run_until(
 ) -> None:
     """Run ``run_due`` every ``interval`` seconds until ``stop`` is set (``wendu worker``)."""
     while not stop.wait(interval):
-        try:
-            run_due(db, settings)
-        except Exception:  # a database hiccup must not stop the loop
-            log.exception("payment executor run failed")
+        _run_logged(db, settings)
+
+
+def _run_logged(db: Database, settings: Settings) -> None:
+    try:
+        run_due(db, settings)
+    except Exception:  # a database hiccup must not stop the loop
+        log.exception("payment executor run failed")
 
 
 def install_executor(app: FastAPI, interval: float = EXECUTOR_INTERVAL_SECONDS) -> None:
@@ -85,24 +88,9 @@ def install_executor(app: FastAPI, interval: float = EXECUTOR_INTERVAL_SECONDS) 
     settings: Settings = app.state.settings
     if not settings.run_worker_in_process:
         return
-
-    async def loop(_app: FastAPI) -> None:
-        while True:
-            await asyncio.sleep(interval)
-            try:
-                await asyncio.to_thread(run_due, _app.state.db, settings)
-            except Exception:  # a database hiccup must not stop the loop
-                log.exception("payment executor run failed")
-
-    async def start(_app: FastAPI) -> None:
-        _app.state.pisp_executor = asyncio.create_task(loop(_app))
-
-    async def stop(_app: FastAPI) -> None:
-        task = getattr(_app.state, "pisp_executor", None)
-        if task is not None:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
-
-    app.state.on_startup.append(start)
-    app.state.on_shutdown.append(stop)
+    install_periodic(
+        app,
+        name="pisp_executor",
+        interval=interval,
+        job=lambda _app: _run_logged(_app.state.db, settings),
+    )
