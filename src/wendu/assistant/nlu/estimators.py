@@ -57,7 +57,7 @@ def char_analyzer_input(text: str) -> str:
     return text.lower()
 
 
-class TfidfFeatures(TransformerMixin, BaseEstimator):
+class TfidfFeatures(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None):  # type: ignore[call-arg]
     """TF-IDF over jieba/regex words and character n-grams, stacked side by side."""
 
     def __init__(
@@ -102,52 +102,54 @@ class TfidfFeatures(TransformerMixin, BaseEstimator):
         check_is_fitted(self, "word_vectorizer_")
         texts = _texts(X)
         if len(texts) <= _FAST_ROWS:
-            blocks = [_tfidf_rows(self.word_vectorizer_, texts)]
-            blocks.append(_tfidf_rows(self.char_vectorizer_, texts))
-        else:
-            blocks = [
-                self.word_vectorizer_.transform(texts),
-                self.char_vectorizer_.transform(texts),
-            ]
+            return _tfidf_block(self.word_vectorizer_, self.char_vectorizer_, texts)
+        blocks = [self.word_vectorizer_.transform(texts), self.char_vectorizer_.transform(texts)]
         return sp.csr_matrix(sp.hstack(blocks, format="csr"))
 
 
 _FAST_ROWS = 8  # a chat message or a few: sklearn's input checks cost more than the maths
 
 
-def _tfidf_rows(vectorizer: TfidfVectorizer, texts: list[str]) -> sp.csr_matrix:
-    """Compute ``vectorizer.transform(texts)`` directly, for the one-message hot path.
+def _tfidf_block(word: TfidfVectorizer, char: TfidfVectorizer, texts: list[str]) -> sp.csr_matrix:
+    """Compute ``hstack([word.transform(texts), char.transform(texts)])`` directly.
 
-    Same result as scikit-learn (counts of in-vocabulary terms, sublinear tf, idf, L2
-    rows; ``test_nlu_model`` checks it) without the per-call validation that makes up
-    most of the time of a single short text.
+    The one-message hot path: same values as scikit-learn (counts of in-vocabulary
+    terms, sublinear tf, idf, each block's rows L2-normalised; ``test_nlu_model`` checks
+    it) without the per-call validation and sparse stacking that make up most of the time
+    of a single short text.
     """
-    analyze = vectorizer.build_analyzer()
-    vocabulary = vectorizer.vocabulary_
-    idf = vectorizer.idf_
+    offset = len(word.idf_)
     indptr, indices, values = [0], [], []
     for text in texts:
-        counts: dict[int, int] = {}
-        for term in analyze(text):
-            column = vocabulary.get(term)
-            if column is not None:
-                counts[column] = counts.get(column, 0) + 1
-        columns = np.fromiter(counts, dtype=np.int64, count=len(counts))
-        tf = np.fromiter(counts.values(), dtype=np.float64, count=len(counts))
-        if vectorizer.sublinear_tf:
-            tf = np.log(tf) + 1.0
-        row = tf * idf[columns]
-        norm = float(np.sqrt(row @ row))
-        indices.append(columns)
-        values.append(row / norm if norm > 0 else row)
-        indptr.append(indptr[-1] + len(columns))
-    shape = (len(texts), len(idf))
+        for vectorizer, start in ((word, 0), (char, offset)):
+            columns, row = _tfidf_row(vectorizer, text)
+            indices.append(columns + start)
+            values.append(row)
+        indptr.append(indptr[-1] + len(indices[-1]) + len(indices[-2]))
+    shape = (len(texts), offset + len(char.idf_))
     return sp.csr_matrix(
         (np.concatenate(values).astype(np.float32), np.concatenate(indices), indptr), shape=shape
     )
 
 
-class EmbeddingFeatures(TransformerMixin, BaseEstimator):
+def _tfidf_row(vectorizer: TfidfVectorizer, text: str) -> tuple[np.ndarray, np.ndarray]:
+    """Return (columns, L2-normalised TF-IDF values) of one text."""
+    vocabulary = vectorizer.vocabulary_
+    counts: dict[int, int] = {}
+    for term in vectorizer.build_analyzer()(text):
+        column = vocabulary.get(term)
+        if column is not None:
+            counts[column] = counts.get(column, 0) + 1
+    columns = np.fromiter(counts, dtype=np.int64, count=len(counts))
+    tf = np.fromiter(counts.values(), dtype=np.float64, count=len(counts))
+    if vectorizer.sublinear_tf:
+        tf = np.log(tf) + 1.0
+    row = tf * vectorizer.idf_[columns]
+    norm = float(np.sqrt(row @ row))
+    return columns, (row / norm if norm > 0 else row)
+
+
+class EmbeddingFeatures(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None):  # type: ignore[call-arg]
     """Frozen sentence-encoder features ("use" or "minilm"); holds no weights itself."""
 
     def __init__(self, encoder: str = "use", threads: int = 1) -> None:
@@ -410,7 +412,7 @@ class IntentEnsemble(ClassifierMixin, BaseEstimator):
         texts = list(X)
         with limit_threads(self.threads):
             return [
-                log_softmax(clf.logits_unchecked(feat.transform(texts)), axis=1)
+                _log_softmax_rows(clf.logits_unchecked(feat.transform(texts)))
                 for feat, clf in zip(self.featurizers_, self.classifiers_, strict=True)
             ]
 
@@ -418,12 +420,18 @@ class IntentEnsemble(ClassifierMixin, BaseEstimator):
         """Return calibrated intent probabilities (columns follow ``classes_``)."""
         views = np.stack(self.view_log_proba(X))  # checks fitted before weights_ is read
         combined = np.tensordot(self.weights_, views, axes=1)
-        return np.asarray(softmax(combined, axis=1))
+        return np.exp(_log_softmax_rows(combined))
 
     def predict(self, X: Sequence[str]) -> np.ndarray:
         """Return the most probable intent."""
         best = self.predict_proba(X).argmax(axis=1)
         return np.asarray(self.classes_[best])
+
+
+def _log_softmax_rows(logits: np.ndarray) -> np.ndarray:
+    """Row-wise log-softmax in plain numpy (scipy's version costs more than the maths here)."""
+    shifted = logits - logits.max(axis=1, keepdims=True)
+    return np.asarray(shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True)))
 
 
 def fit_view_weights(log_probas: np.ndarray, y_index: np.ndarray) -> np.ndarray:
