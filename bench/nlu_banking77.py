@@ -7,7 +7,8 @@ on the official Banking77 train split and scores it on the official test split, 
 a word n-gram TF-IDF + logistic-regression baseline from the same run. Also: 10- and
 30-shot training (mean of 3 seeds; also without the intent-name examples, whose
 weight 2 was chosen on 10-shot draws scored on the rest of the train split), p50/p99
-single-query ``parse`` latency on one thread, and the shipped default model (trained
+single-query ``parse`` latency on one thread (in fresh processes that load the saved
+model, as a server does; median of 3 rounds), and the shipped default model (trained
 only on wendu's own zh/en data) scored on the same test split. Prints JSON.
 
 Source: Banking77 (Casanueva et al., 2020; CC BY 4.0), PolyAI-LDN/task-specific-datasets
@@ -31,7 +32,9 @@ for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUME
 import argparse  # noqa: E402
 import csv  # noqa: E402
 import json  # noqa: E402
+import subprocess  # noqa: E402
 import sys  # noqa: E402
+import tempfile  # noqa: E402
 import time  # noqa: E402
 from collections.abc import Sequence  # noqa: E402
 from pathlib import Path  # noqa: E402
@@ -141,6 +144,36 @@ def latency(model: NLUModel, queries: Sequence[str]) -> dict[str, Any]:
     }
 
 
+def serving_latency(model: NLUModel, queries: Sequence[str], rounds: int) -> dict[str, Any]:
+    """Time ``parse`` as a server runs it: in a fresh process that loads the saved model.
+
+    The process that just trained the model holds gigabytes of training state, which is
+    not what serving looks like. Each of ``rounds`` rounds parses every query once; the
+    VM's CPU speed drifts between minutes, so the round with the median p99 is reported
+    and every round is listed beside it.
+    """
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "model.joblib"
+        model.save(path)
+        queries_file = Path(tmp) / "queries.json"
+        queries_file.write_text(json.dumps(list(queries)), encoding="utf-8")
+        results = []
+        for _ in range(rounds):
+            done = subprocess.run(
+                [sys.executable, __file__, "--latency-of", str(path), str(queries_file)],
+                capture_output=True,
+                text=True,
+                check=True,
+            )
+            results.append(json.loads(done.stdout))
+    results.sort(key=lambda r: r["p99_ms"])
+    median = dict(results[len(results) // 2])
+    median["rounds_p99_ms"] = [r["p99_ms"] for r in results]
+    median["rounds_p50_ms"] = [r["p50_ms"] for r in results]
+    median["measured_in"] = "a fresh process per round that loads the saved model"
+    return median
+
+
 def encoder_seconds(texts: Sequence[str]) -> dict[str, float]:
     """Estimate one-thread encoding time of all TEXTS per encoder from a 300-text sample."""
     sample = list(texts[:300])
@@ -229,7 +262,9 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     if args.save_model:
         nlu.save(args.save_model)
     log("latency")
-    report["latency_single_query_parse"] = latency(nlu, x_test[: args.latency_queries])
+    report["latency_single_query_parse"] = serving_latency(
+        nlu, x_test[: args.latency_queries], args.latency_rounds
+    )
     use_cache(cache)
 
     if not args.quick:
@@ -286,7 +321,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--skip-default", action="store_true", help="skip the shipped model")
     parser.add_argument("--out", type=Path, help="also write the JSON here")
     parser.add_argument("--save-model", type=Path, help="keep the full-data model here")
+    parser.add_argument("--latency-rounds", type=int, default=3)
+    parser.add_argument(
+        "--latency-of", nargs=2, metavar=("MODEL", "QUERIES"), help=argparse.SUPPRESS
+    )
     args = parser.parse_args(argv)
+    if args.latency_of:  # one round of serving_latency, in its own process
+        model = NLUModel.load(Path(args.latency_of[0]))
+        queries = json.loads(Path(args.latency_of[1]).read_text(encoding="utf-8"))
+        print(json.dumps(latency(model, queries)))
+        return 0
     if not (args.data / "train.csv").is_file():
         print(json.dumps({"skipped": f"Banking77 not found at {args.data}"}))
         return 0
