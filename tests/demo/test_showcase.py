@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from wendu.assistant.knowledge.search import search
+from wendu.assistant.knowledge.service import shipped_articles, update_article
 from wendu.db import Database
 from wendu.demo.seed import seed_bank
-from wendu.demo.showcase import ensure_demo_access, tour
+from wendu.demo.showcase import ensure_demo_access, ensure_help_articles, tour
 from wendu.identity.partners import authenticate_client
 from wendu.identity.staff import authenticate
 
@@ -43,3 +45,17 @@ def test_demo_access_works_and_rotates_the_secret(fresh_db: Callable[[], Databas
         f"curl -s {base}/open-banking/v4.0/aisp/accounts",
     ):
         assert expected in text
+
+
+def test_demo_loads_the_help_articles_once_and_keeps_staff_edits(
+    fresh_db: Callable[[], Database],
+) -> None:
+    database = fresh_db()
+    assert ensure_help_articles(database) == len(shipped_articles())
+    with database.session() as s:
+        assert [h.slug for h in search(s, "我的卡丢了怎么办", "zh")][:1] == ["lost-or-stolen-card"]
+        update_article(s, "lost-or-stolen-card", {"title_en": "Lost card? Freeze it"}, staff="ops")
+    assert ensure_help_articles(database) == 0  # a restart adds nothing and keeps the edit
+    with database.session(write=False) as s:
+        assert [h.slug for h in search(s, "lost card", "en")][:1] == ["lost-or-stolen-card"]
+        assert search(s, "lost card", "en")[0].title == "Lost card? Freeze it"

@@ -90,12 +90,14 @@ def demo(
             f"Seeded {report.customers:,} customers, {report.transactions:,} transactions "
             f"in {report.seconds:.1f} s."
         )
-    from wendu.demo.showcase import ensure_demo_access, tour
+    from wendu.demo.showcase import ensure_demo_access, ensure_help_articles, tour
 
     base = f"http://{'127.0.0.1' if host in ('0.0.0.0', '::') else host}:{port}"
     db = Database(settings.database_url)
     try:
         access = ensure_demo_access(db, base)
+        if added := ensure_help_articles(db):
+            typer.echo(f"Loaded {added} help articles for the assistant and the console.")
     finally:
         db.dispose()
     typer.echo(tour(access, base))

@@ -39,6 +39,19 @@ class DemoAccess:
     password: str = SANDBOX_PASSWORD
 
 
+def ensure_help_articles(database: Database) -> int:
+    """Load the shipped help articles that are missing (staff edits are kept); return how many.
+
+    The assistant answers questions from them and the console's knowledge base lists them,
+    so a demo bank without them would answer nothing. ``wendu knowledge load`` does the same
+    for a bank that is not a demo.
+    """
+    from wendu.assistant.knowledge.service import load_shipped
+
+    with database.session() as session:
+        return load_shipped(session)
+
+
 def ensure_demo_access(database: Database, base_url: str) -> DemoAccess:
     """Create (or refresh) the demo partner and staff user; find the demo customer.
 
