@@ -19,8 +19,6 @@ import asyncio
 import json
 import os
 import platform
-import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -32,6 +30,8 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
+
+import harness  # bench/harness.py: the benches run as scripts from bench/
 
 GOAL = {"ratio": 0.5, "p99_ms_at_32": 50}
 TRANSACTIONS = "/open-banking/v4.0/aisp/accounts/{account_id}/transactions"
@@ -380,63 +380,16 @@ def prepare(database_url: str, customers: int, per_account: int) -> Fixture:
     return Fixture(account.id, token.access_token, total, seeded_with or "bench rows only")
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
 def start_server(database_url: str, redis_url: str | None, port: int, workers: int) -> Any:
     """Start ``wendu serve``'s app factory under uvicorn and wait until /health answers."""
-    env = {
-        **os.environ,
+    settings = {
         "WENDU_DATABASE_URL": database_url,
         "WENDU_PUBLIC_URL": PUBLIC_URL,
         "WENDU_ENV": "development",
         "WENDU_LOG_LEVEL": "WARNING",
+        "WENDU_REDIS_URL": redis_url,  # None: the in-process limiter
     }
-    env.pop("WENDU_REDIS_URL", None)
-    if redis_url:
-        env["WENDU_REDIS_URL"] = redis_url
-    server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "uvicorn",
-            "wendu.app:create_app",
-            "--factory",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--workers",
-            str(workers),
-            "--log-level",
-            "warning",
-            "--no-access-log",
-        ],
-        env=env,
-    )
-    deadline = time.time() + 60
-    while time.time() < deadline:
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=2) as r:
-                if r.status == 200:
-                    return server
-        except OSError:
-            time.sleep(0.2)
-    server.kill()
-    raise RuntimeError("the server did not become healthy within 60 s")
-
-
-def stop_server(server: Any) -> None:
-    """Stop the server gracefully (its audit buffer is flushed on shutdown)."""
-    server.send_signal(signal.SIGINT)
-    try:
-        server.wait(timeout=30)
-    except subprocess.TimeoutExpired:
-        server.kill()
+    return harness.start_server(port, settings, workers=workers)
 
 
 def audit_summary(database_url: str) -> dict[str, Any]:
@@ -458,7 +411,7 @@ def run_backend(
     began = time.perf_counter()
     fixture = prepare(database_url, args.customers, args.transactions)
     seed_seconds = round(time.perf_counter() - began, 1)
-    port = _free_port()
+    port = harness.free_port()
     server = start_server(database_url, redis_url, port, args.workers)
     headers = {"Authorization": f"Bearer {fixture.token}"}
     api_path = args.api_path.format(account_id=fixture.account_id)
@@ -504,7 +457,7 @@ def run_backend(
                 file=sys.stderr,
             )
     finally:
-        stop_server(server)
+        harness.stop_server(server)
     results["levels"] = levels
     results["audit"] = audit_summary(database_url)
     at_32 = levels.get("32")

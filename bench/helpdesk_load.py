@@ -27,19 +27,17 @@ import asyncio
 import json
 import os
 import platform
-import signal
-import socket
 import statistics
 import subprocess
-import sys
 import tempfile
 import time
-import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import httpx
+
+import harness  # bench/harness.py: the benches run as scripts from bench/
 
 API = "/helpdesk/v1"
 PASSWORD = "bench password 1"
@@ -139,17 +137,9 @@ def assignment_delays(database_url: str) -> list[float]:
     return [(b - a).total_seconds() for a, b in rows if a is not None and b is not None]
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
 def start_server(database_url: str, port: int) -> subprocess.Popen[bytes]:
     """Start the app under uvicorn (embedded worker and jobs on) and wait for /health."""
-    env = {
-        **os.environ,
+    settings = {
         "WENDU_DATABASE_URL": database_url,
         "WENDU_PUBLIC_URL": f"http://127.0.0.1:{port}",
         "WENDU_ENV": "development",
@@ -157,44 +147,9 @@ def start_server(database_url: str, port: int) -> subprocess.Popen[bytes]:
         "WENDU_RATE_LIMIT_PER_MINUTE": "1000000",
         "WENDU_RATE_LIMIT_BURST": "1000000",
         "WENDU_HELPDESK_JOBS_INTERVAL_SECONDS": "5",
+        "WENDU_REDIS_URL": None,
     }
-    env.pop("WENDU_REDIS_URL", None)
-    server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "uvicorn",
-            "wendu.app:create_app",
-            "--factory",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--log-level",
-            "warning",
-            "--no-access-log",
-        ],
-        env=env,
-    )
-    deadline = time.time() + 60
-    while time.time() < deadline:
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=2) as r:
-                if r.status == 200:
-                    return server
-        except OSError:
-            time.sleep(0.2)
-    server.kill()
-    raise RuntimeError("the server did not become healthy within 60 s")
-
-
-def stop_server(server: subprocess.Popen[bytes]) -> None:
-    """Stop the server gracefully."""
-    server.send_signal(signal.SIGINT)
-    try:
-        server.wait(timeout=30)
-    except subprocess.TimeoutExpired:
-        server.kill()
+    return harness.start_server(port, settings)
 
 
 # --------------------------------------------------------------------------- load
@@ -390,7 +345,7 @@ def main() -> None:
             url = f"sqlite:///{Path(tmp) / 'helpdesk-bench.db'}"
             backend = "sqlite"
         usernames = prepare(url, args.agents, args.capacity)
-        port = _free_port()
+        port = harness.free_port()
         server = start_server(url, port)
         try:
             stats, elapsed, bounded = asyncio.run(
@@ -404,7 +359,7 @@ def main() -> None:
                 )
             )
         finally:
-            stop_server(server)
+            harness.stop_server(server)
         delays = assignment_delays(url)
     result = {
         "backend": backend,

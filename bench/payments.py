@@ -18,12 +18,10 @@ import json
 import os
 import re
 import secrets
-import socket
 import statistics
 import subprocess
 import sys
 import time
-import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 from typing import Any
@@ -32,6 +30,7 @@ import httpx
 from sqlalchemy import create_engine, func, select, text
 from sqlalchemy.engine import make_url
 
+import harness  # bench/harness.py: the benches run as scripts from bench/
 from wendu.config import Settings
 from wendu.db import Database, normalise_url
 from wendu.identity.keys import KeyRing
@@ -159,35 +158,15 @@ def _seed(url: str, settings: Settings, payments: int, payers: int) -> dict[str,
     return {"orders": orders}
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def _serve(url: str, port: int) -> subprocess.Popen[bytes]:
-    env = {
-        **os.environ,
+    settings = {
         "WENDU_DATABASE_URL": url,
         "WENDU_PUBLIC_URL": PUBLIC_URL,
         "WENDU_RUN_WORKER_IN_PROCESS": "false",
         "WENDU_RATE_LIMIT_PER_MINUTE": "10000000",
         "WENDU_RATE_LIMIT_BURST": "10000000",
     }
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "wendu.app:create_app", "--factory",
-         "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning",
-         "--no-access-log"],
-        env=env,
-    )  # fmt: skip
-    for _ in range(300):
-        try:
-            urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=1)
-            return proc
-        except OSError:
-            time.sleep(0.1)
-    proc.kill()
-    raise RuntimeError("the server did not start")
+    return harness.start_server(port, settings)
 
 
 def _drive(port: int, orders: list[dict[str, Any]], clients: int) -> dict[str, Any]:
@@ -258,7 +237,7 @@ def main() -> int:
     with db.session(write=False) as s:
         opening = check_ledger(s).totals_by_currency
 
-    port = _free_port()
+    port = harness.free_port()
     server = _serve(url, port)
     levels = []
     try:
