@@ -33,6 +33,7 @@ from sklearn.utils.extmath import safe_sparse_dot
 from sklearn.utils.multiclass import check_classification_targets, unique_labels
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from wendu.assistant.nlu.data import OUT_OF_SCOPE
 from wendu.assistant.nlu.encoders import ENCODERS, VIEWS, embed, limit_threads
 from wendu.assistant.nlu.text import normalize, segment
 
@@ -333,7 +334,7 @@ class IntentEnsemble(ClassifierMixin, BaseEstimator):
         weights: tuple[float, ...] | None = None,
         cv: int = 3,
         name_weight: float = 2.0,
-        unnamed: tuple[str, ...] = ("out_of_scope", "oos"),
+        unnamed: tuple[str, ...] = (OUT_OF_SCOPE,),
         threads: int = 1,
         random_state: int | None = 0,
     ) -> None:
@@ -372,9 +373,9 @@ class IntentEnsemble(ClassifierMixin, BaseEstimator):
             raise ValueError("name_weight must not be negative")
         self.classes_ = unique_labels(y_arr)
         y_index = np.searchsorted(self.classes_, y_arr)
-        named = [str(c) for c in self.classes_ if str(c) not in self.unnamed]
-        if self.name_weight == 0 or not all(isinstance(c, str) for c in self.classes_):
-            named = []  # off, or labels that are not names
+        # Only string labels are names; a weight of 0 turns the name examples off.
+        use_names = self.name_weight > 0 and all(isinstance(c, str) for c in self.classes_)
+        named = [str(c) for c in self.classes_ if use_names and str(c) not in self.unnamed]
         all_texts = texts + [intent_name_text(c) for c in named]
         all_y = np.asarray([*y_arr.tolist(), *named])
         weight = np.concatenate([np.ones(len(texts)), np.full(len(named), self.name_weight)])
