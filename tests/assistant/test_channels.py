@@ -5,6 +5,7 @@ from __future__ import annotations
 import html
 import json
 import re
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -12,9 +13,14 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 from typer.testing import CliRunner
 
-from assistant.chatkit import PASSWORD, make_bank_customer, open_chat
-from wendu.db import Database
+from assistant.chatkit import PASSWORD, Customer, make_bank_customer, open_chat
+from wendu.assistant.channels.widget import RESUME_WITHIN, first_party_partner
+from wendu.assistant.dialogue.models import ChatSession
+from wendu.db import Database, utcnow
+from wendu.helpdesk import conversations
 from wendu.helpdesk.models import Message
+from wendu.identity.connected_apps import revoke_connected_app
+from wendu.identity.models import Consent
 
 
 def _events(body: str) -> list[tuple[str, dict[str, Any]]]:
@@ -63,6 +69,7 @@ def test_a_chat_is_reachable_only_with_its_own_consent(
         ("POST", f"/chat/v1/sessions/{chat.session_id}/messages"),
         ("GET", f"/chat/v1/sessions/{chat.session_id}/events?wait=0"),
         ("GET", f"/chat/v1/sessions/{chat.session_id}"),
+        ("GET", f"/chat/v1/sessions/{chat.session_id}/messages"),
     ):
         response = client.request(method, path, json={"text": "hi"}, headers=intruder.headers)
         assert response.status_code == 400, response.text
@@ -94,17 +101,8 @@ def test_card_and_id_numbers_are_masked_in_the_stored_transcript(
     assert re.search(r"0123", stored)  # the last digits stay for reference
 
 
-def test_the_widget_signs_in_and_chats_with_a_first_party_token(
-    app: Any, client: TestClient, db: Database
-) -> None:
-    customer = make_bank_customer(db)
-    browser = TestClient(app, base_url="http://testserver")
-    page = browser.get("/chat/widget")
-    assert page.status_code == 200 and "/chat/static/widget.js" in page.text
-    assert '"signedIn": false' in html.unescape(page.text)
-    assert "text/event-stream" in browser.get("/chat/static/widget.js").text
-    assert browser.get("/chat/static/widget.css").status_code == 200
-    assert browser.post("/chat/widget/token").status_code == 401
+def _sign_in(browser: TestClient, customer: Customer) -> None:
+    """Sign ``customer`` in on the bank's login page, as the widget sends them to do."""
     login = browser.get("/customer/login", params={"next": "/chat/widget"})
     csrf = re.search(r'name="csrf_token" value="([^"]*)"', login.text)
     assert csrf
@@ -119,6 +117,20 @@ def test_the_widget_signs_in_and_chats_with_a_first_party_token(
         follow_redirects=False,
     )
     assert signed.status_code == 303, signed.text
+
+
+def test_the_widget_signs_in_and_chats_with_a_first_party_token(
+    app: Any, client: TestClient, db: Database
+) -> None:
+    customer = make_bank_customer(db)
+    browser = TestClient(app, base_url="http://testserver")
+    page = browser.get("/chat/widget")
+    assert page.status_code == 200 and "/chat/static/widget.js" in page.text
+    assert '"signedIn": false' in html.unescape(page.text)
+    assert "text/event-stream" in browser.get("/chat/static/widget.js").text
+    assert browser.get("/chat/static/widget.css").status_code == 200
+    assert browser.post("/chat/widget/token").status_code == 401
+    _sign_in(browser, customer)
     assert (
         browser.post(
             "/chat/widget/token", headers={"Origin": "https://evil.example.com"}
@@ -163,3 +175,116 @@ def test_wendu_chat_against_the_embedded_app(
     assert f"sandbox customer {customer.customer_id}" in result.output
     assert "bot> 您好" in result.output
     assert "可用余额 9333.00 CNY" in result.output
+
+
+def _widget_consents(db: Database, customer_id: str) -> dict[str, str]:
+    with db.session(write=False) as s:
+        partner = first_party_partner(s)
+        assert partner is not None
+        return dict(
+            s.execute(
+                select(Consent.id, Consent.status).where(
+                    Consent.partner_id == partner.id, Consent.customer_id == customer_id
+                )
+            ).all()
+        )
+
+
+def test_a_reload_continues_the_open_widget_chat(app: Any, db: Database) -> None:
+    customer = make_bank_customer(db)
+    browser = TestClient(app, base_url="http://testserver")
+    _sign_in(browser, customer)
+
+    first = browser.post("/chat/widget/token").json()
+    assert first["session_id"] is None  # nothing to continue: the page opens a chat
+    tab = {"Authorization": f"Bearer {first['access_token']}"}
+    chat_id = browser.post(
+        "/chat/v1/sessions", json={"channel": "web_widget", "language": "en"}, headers=tab
+    ).json()["session_id"]
+    said = browser.post(
+        f"/chat/v1/sessions/{chat_id}/messages", json={"text": "what's my balance"}, headers=tab
+    ).json()
+
+    # The page reloads: the new token continues the same chat on the same consent.
+    again = browser.post("/chat/widget/token").json()
+    assert again["session_id"] == chat_id
+    assert again["access_token"] != first["access_token"]
+    assert list(_widget_consents(db, customer.customer_id).values()) == ["AUTH"]
+    reloaded = {"Authorization": f"Bearer {again['access_token']}"}
+    transcript = browser.get(f"/chat/v1/sessions/{chat_id}/messages", headers=reloaded)
+    assert transcript.status_code == 200, transcript.text
+    body = transcript.json()
+    assert body["status"] == "bot" and body["more"] is False
+    assert [(m["author"], m["text"]) for m in body["messages"]] == [
+        ("customer", "what's my balance"),
+        *[("assistant", r["text"]) for r in said["replies"]],
+    ]
+    assert "available 9333.00 CNY" in body["messages"][1]["text"]
+    # Paging: one at a time, 'more' until the end.
+    one = browser.get(
+        f"/chat/v1/sessions/{chat_id}/messages", params={"limit": 1}, headers=reloaded
+    ).json()
+    assert one["more"] is True and [m["id"] for m in one["messages"]] == [body["messages"][0]["id"]]
+    rest = browser.get(
+        f"/chat/v1/sessions/{chat_id}/messages",
+        params={"after": one["messages"][0]["id"]},
+        headers=reloaded,
+    ).json()
+    assert rest["messages"] == body["messages"][1:]
+    bad = browser.get(
+        f"/chat/v1/sessions/{chat_id}/messages", params={"limit": 0}, headers=reloaded
+    )
+    assert bad.status_code == 400 and bad.json()["Errors"]
+
+    # The chat goes on with the new token, its state intact; the old tab keeps working.
+    browser.post(f"/chat/v1/sessions/{chat_id}/messages", json={"text": "thanks"}, headers=reloaded)
+    state = browser.get(f"/chat/v1/sessions/{chat_id}", headers=tab).json()
+    assert state["intents"][:1] == ["check_balance"] and len(state["intents"]) == 2
+
+    # Someone else signing in on another browser gets a chat of their own.
+    other = TestClient(app, base_url="http://testserver")
+    _sign_in(other, make_bank_customer(db))
+    assert other.post("/chat/widget/token").json()["session_id"] is None
+
+    # A resolved chat is not continued: the next load starts afresh and the old consent ends.
+    with db.session() as s:
+        chat = s.get(ChatSession, chat_id)
+        assert chat is not None
+        conversations.resolve(s, conversations.get_conversation(s, chat.conversation_id))
+    fresh = browser.post("/chat/widget/token").json()
+    assert fresh["session_id"] is None
+    statuses = _widget_consents(db, customer.customer_id)
+    assert sorted(statuses.values()) == ["AUTH", "CANC"]
+    refused = browser.get(f"/chat/v1/sessions/{chat_id}/messages", headers=reloaded)
+    assert refused.status_code in (401, 403), refused.text
+
+
+def test_a_quiet_or_revoked_widget_chat_is_not_continued(app: Any, db: Database) -> None:
+    customer = make_bank_customer(db)
+    browser = TestClient(app, base_url="http://testserver")
+    _sign_in(browser, customer)
+
+    def open_widget_chat() -> str:
+        token = browser.post("/chat/widget/token").json()
+        assert token["session_id"] is None
+        headers = {"Authorization": f"Bearer {token['access_token']}"}
+        opened = browser.post("/chat/v1/sessions", json={"channel": "web_widget"}, headers=headers)
+        return str(opened.json()["session_id"])
+
+    # Quiet for longer than RESUME_WITHIN: a new chat.
+    quiet = open_widget_chat()
+    with db.session() as s:
+        chat = s.get(ChatSession, quiet)
+        assert chat is not None
+        conversation = conversations.get_conversation(s, chat.conversation_id)
+        conversation.updated_at = utcnow() - RESUME_WITHIN - timedelta(minutes=1)
+    revoked = open_widget_chat()  # (asserts session_id is None)
+    assert revoked != quiet
+
+    # Its access revoked from the connected-apps page: never continued.
+    with db.session() as s:
+        chat = s.get(ChatSession, revoked)
+        assert chat is not None
+        revoke_connected_app(s, customer.customer_id, chat.consent_id)
+    assert open_widget_chat() not in (quiet, revoked)
+    assert sorted(_widget_consents(db, customer.customer_id).values()) == ["AUTH", "CANC", "CANC"]

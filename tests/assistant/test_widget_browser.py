@@ -4,8 +4,10 @@ A sandbox customer opens the widget, is sent to the bank's login page, signs in 
 back to the chat; then, typing and pressing Enter like a person: asks for the balance in
 English, reports a lost card in Chinese and confirms the freeze (the card really is frozen),
 asks for a human (the hand-off notice and status show), and types a card number, which the
-page shows back masked as the server stored it. Finally the customer revokes the widget's
-access in another tab and the next message shows the API's refusal instead of vanishing.
+page shows back masked as the server stored it. A reload brings the same chat back, its
+transcript and status, and the event stream still reaches the page. Finally the customer
+revokes the widget's access in another tab and the next message shows the API's refusal
+instead of vanishing.
 """
 
 from __future__ import annotations
@@ -125,7 +127,9 @@ def _chat_in_a_browser(
             box.fill("I want to talk to a human")
             box.press("Enter")
             expect(replies.last).to_contain_text("I'm passing you to a colleague")
-            expect(page.locator("#status")).to_have_text("Waiting for a colleague")
+            # (Queued, or assigned at once when another test left an agent online.)
+            handed_off = re.compile(r"^(Waiting for a colleague|Chatting with a colleague)$")
+            expect(page.locator("#status")).to_have_text(handed_off)
 
             # A card number typed into the chat comes back masked as the server stored it.
             box.fill(f"my card number is {PAN}")
@@ -133,12 +137,21 @@ def _chat_in_a_browser(
             expect(mine.last).to_have_text(f"my card number is {'*' * 15}0123")
             assert PAN not in page.locator("#log").inner_text()
 
+            # The customer reloads the page: the same chat comes back, transcript and status.
+            before = page.locator("#log .msg").all_inner_texts()
+            status = page.locator("#status").inner_text()
+            page.reload()
+            expect(page.locator("#status")).to_have_text(status)
+            expect(mine).to_have_count(5)
+            assert page.locator("#log .msg").all_inner_texts() == before
+            expect(box).to_be_enabled()
+
             with db.session(write=False) as s:
                 chat = s.execute(
                     select(ChatSession).where(ChatSession.customer_id == customer.customer_id)
                 ).scalar_one()
                 conversation = s.get(Conversation, chat.conversation_id)
-                assert conversation is not None and conversation.status == "queued"
+                assert conversation is not None and conversation.status in ("queued", "assigned")
                 stored = [
                     (m.author_type, m.body)
                     for m in s.execute(

@@ -199,6 +199,7 @@ POST /chat/v1/sessions customer
 POST /chat/v1/sessions/{chat_id}/messages customer
 GET /chat/v1/sessions/{chat_id} customer
 GET /chat/v1/sessions/{chat_id}/events customer
+GET /chat/v1/sessions/{chat_id}/messages customer
 GET /chat/widget public
 POST /chat/widget/token web
 GET /chat/static/{name} public

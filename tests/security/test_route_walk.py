@@ -363,6 +363,13 @@ def _probes(world: World) -> dict[tuple[str, str], Probe]:
             b_token,
             body={"text": "余额多少"},
         ),
+        ("GET", f"{chat}/{{chat_id}}/messages"): Probe(
+            "GET",
+            f"{chat}/{world.chat_id}/messages",
+            f"{chat}/chs_{'0' * 24}/messages",
+            b_token,
+            owner_headers=bearer(world.p_ais["token"]),
+        ),
     }
     probes.update(_pisp(world))
     return probes
@@ -423,6 +430,7 @@ PROBED = sorted(
         ("GET", "/chat/v1/sessions/{chat_id}"),
         ("GET", "/chat/v1/sessions/{chat_id}/events"),
         ("POST", "/chat/v1/sessions/{chat_id}/messages"),
+        ("GET", "/chat/v1/sessions/{chat_id}/messages"),
         ("GET", f"{_PAYC}/{{ConsentId}}"),
         ("GET", f"{_PAYC}/{{ConsentId}}/funds-confirmation"),
         ("GET", f"{_PAY}/{{DomesticPaymentId}}"),

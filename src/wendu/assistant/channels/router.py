@@ -156,6 +156,52 @@ async def get_chat(request: Request, chat_id: ChatId, caller: CallerDep) -> dict
     return await run_in_threadpool(_state, _db(request), chat_id, caller.access)
 
 
+def _transcript(
+    db: Database, chat_id: str, access: AccessContext, after: int, limit: int
+) -> dict[str, Any]:
+    with db.session(write=False) as session:
+        chat = service.get_session(session, chat_id, access)
+        conversation = session.get(Conversation, chat.conversation_id)
+        assert conversation is not None
+        rows = session.execute(
+            select(Message)
+            .where(
+                Message.conversation_id == chat.conversation_id,
+                Message.id > after,
+                Message.private.is_(False),
+            )
+            .order_by(Message.id)
+            .limit(limit + 1)
+        ).scalars()
+        messages = [service._message_out(m) for m in rows]
+        more = len(messages) > limit
+        return {
+            "session_id": chat.id,
+            "status": conversation.status,
+            "language": chat.language,
+            "messages": messages[:limit],
+            "more": more,
+        }
+
+
+@router.get("/chat/v1/sessions/{chat_id}/messages", operation_id="listChatMessages")
+async def transcript(
+    request: Request,
+    chat_id: ChatId,
+    caller: CallerDep,
+    after: Annotated[int, Query(ge=0, description="Only messages after this id")] = 0,
+    limit: Annotated[int, Query(ge=1, le=500)] = 200,
+) -> dict[str, Any]:
+    """Return the chat's transcript as stored (card and ID numbers masked), oldest first.
+
+    Both sides of the chat, without staff's internal notes. ``more`` is true when messages
+    after the last one returned remain: ask again with ``after`` set to its id. A page
+    reopening a chat (the widget after a reload) shows this, then follows the event stream
+    from the last id.
+    """
+    return await run_in_threadpool(_transcript, _db(request), chat_id, caller.access, after, limit)
+
+
 def _events_after(
     db: Database, chat_id: str, access: AccessContext, after: int
 ) -> tuple[list[dict[str, Any]], str]:

@@ -1,4 +1,5 @@
-// wendu web chat widget: first-party token in memory only, replies over server-sent events.
+// wendu web chat widget: first-party token in memory only, replies over server-sent events;
+// after a reload the server hands back the open chat and the page shows its transcript.
 (function () {
   "use strict";
   var root = document.getElementById("wendu-chat");
@@ -120,13 +121,27 @@
       setTimeout(listen, 3000);
     });
   }
-  function ready(session) {
-    sessionId = session.session_id;
-    setStatus("bot");
+  function ready(id, status) {
+    sessionId = id;
+    setStatus(status || "bot");
     input.disabled = false;
     send.disabled = false;
     input.focus();
     listen();
+  }
+  // A reload continues the open chat: show its transcript, then follow the stream from there.
+  function resume(id) {
+    function page(after) {
+      return api("GET", "/chat/v1/sessions/" + id + "/messages?after=" + after)
+        .then(function (transcript) {
+          transcript.messages.forEach(function (m) {
+            if (m.id > lastEventId) { lastEventId = m.id; }
+            show(m.author, m.text, m.id);
+          });
+          return transcript.more ? page(lastEventId) : transcript;
+        });
+    }
+    return page(0).then(function (transcript) { ready(id, transcript.status); });
   }
   function start() {
     if (!config.signedIn) {
@@ -140,9 +155,10 @@
       .then(json)
       .then(function (issued) {
         token = issued.access_token;
-        return api("POST", "/chat/v1/sessions", { channel: "web_widget", language: config.lang });
+        if (issued.session_id) { return resume(issued.session_id); }
+        return api("POST", "/chat/v1/sessions", { channel: "web_widget", language: config.lang })
+          .then(function (session) { ready(session.session_id); });
       })
-      .then(ready)
       .catch(function (error) {
         if (error.status === 401) {  // the bank's sign-in expired: sign in again
           config.signedIn = false;
