@@ -169,7 +169,8 @@ def _ledger(db: Database) -> tuple[int, int, dict[str, int]]:
     with db.session(write=False) as s:
         txns = int(s.execute(select(func.count()).select_from(LedgerTransaction)).scalar_one())
         posts = int(s.execute(select(func.count()).select_from(Posting)).scalar_one())
-        balances = dict(s.execute(select(Account.id, Account.balance_minor)).tuples().all())
+        rows = s.execute(select(Account.id, Account.balance_minor))
+        balances = {account_id: balance for account_id, balance in rows}
     return txns, posts, balances
 
 

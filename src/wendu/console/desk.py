@@ -90,7 +90,8 @@ def _team_names(session: Session, lang: str) -> dict[str, str]:
 
 
 def _staff_names(session: Session) -> dict[str, str]:
-    return dict(session.execute(select(StaffUser.id, StaffUser.display_name)).tuples().all())
+    rows = session.execute(select(StaffUser.id, StaffUser.display_name))
+    return {staff_id: name for staff_id, name in rows}
 
 
 category_label = repository.category_label
@@ -182,13 +183,14 @@ def conversation(
         messages = actions.transcript(session, staff, conversation_id)
         return render(request, "_transcript.html", user=user, messages=messages)
     page = _conversation_page(request, session, staff, conversation_id)
-    agents = list(
-        session.execute(
+    agents = [
+        (staff_id, name)
+        for staff_id, name in session.execute(
             select(AgentState.staff_id, StaffUser.display_name)
             .join(StaffUser, StaffUser.id == AgentState.staff_id)
             .where(AgentState.presence != "offline")
-        ).tuples()
-    )
+        )
+    ]
     return render(
         request,
         "conversation.html",
