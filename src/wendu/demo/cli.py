@@ -90,6 +90,7 @@ def demo(
             f"Seeded {report.customers:,} customers, {report.transactions:,} transactions "
             f"in {report.seconds:.1f} s."
         )
+    from wendu.demo.helpdesk import ensure_helpdesk_showcase
     from wendu.demo.showcase import ensure_demo_access, ensure_help_articles, tour
 
     base = f"http://{'127.0.0.1' if host in ('0.0.0.0', '::') else host}:{port}"
@@ -98,6 +99,13 @@ def demo(
         access = ensure_demo_access(db, base)
         if added := ensure_help_articles(db):
             typer.echo(f"Loaded {added} help articles for the assistant and the console.")
+        helpdesk = ensure_helpdesk_showcase(db, settings)
+        if helpdesk.added:
+            typer.echo(
+                f"Set up the helpdesk: {helpdesk.teams} teams, {helpdesk.agents} agents, "
+                f"{helpdesk.canned} canned responses, {helpdesk.conversations} sample "
+                f"conversations and {helpdesk.tickets} tickets."
+            )
     finally:
         db.dispose()
     typer.echo(tour(access, base))

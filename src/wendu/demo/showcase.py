@@ -107,6 +107,8 @@ def tour(access: DemoAccess, base: str) -> str:
         "wendu sandbox bank is ready",
         f"  API docs        {base}/docs",
         f"  Console         {base}/console   (staff {access.staff_username} / {access.password})",
+        "  Helpdesk        sample chats, tickets and complaints in the console; sign in as",
+        "                  agent li.na or supervisor wang.fang too (same password)",
         f"  Customer page   {base}/customer/login",
         "",
         "Demo partner (secret shown once; a new one is issued at every start)",

@@ -33,6 +33,7 @@ from wendu.helpdesk.models import (
     Conversation,
     Message,
     Team,
+    TeamMember,
     Ticket,
     TicketConversation,
     TicketEvent,
@@ -229,6 +230,65 @@ def ticket_view(session: Session, ticket: Ticket) -> TicketView:
     )
 
 
+# Teams and agents -------------------------------------------------------------------------
+
+
+def create_team(
+    session: Session,
+    staff: Staff,
+    *,
+    team_id: str,
+    name: str,
+    name_zh: str,
+    languages: Sequence[str],
+    product_areas: Sequence[str],
+) -> Team:
+    """Create a team (the caller checks the manager role; 409 when the id exists)."""
+    if session.get(Team, team_id) is not None:
+        raise conflict("a team with this id exists")
+    team = Team(
+        id=team_id,
+        name=name,
+        name_zh=name_zh,
+        languages=list(languages),
+        product_areas=list(product_areas),
+    )
+    session.add(team)
+    session.flush()
+    audit_staff_action(session, staff, "team.create", team_id=team.id)
+    return team
+
+
+def add_member(
+    session: Session,
+    staff: Staff,
+    team_id: str,
+    staff_id: str,
+    *,
+    capacity: int,
+    languages: Sequence[str],
+    product_areas: Sequence[str],
+) -> AgentState:
+    """Add a staff member to a team, creating or updating their routing state."""
+    if session.get(Team, team_id) is None:
+        raise unknown_resource("team")
+    user = session.get(StaffUser, staff_id)
+    if user is None or not user.active:
+        raise unknown_resource("staff user")
+    if session.get(TeamMember, {"team_id": team_id, "staff_id": user.id}) is None:
+        session.add(TeamMember(team_id=team_id, staff_id=user.id))
+    agent = session.get(AgentState, user.id)
+    if agent is None:
+        agent = AgentState(staff_id=user.id, presence="offline")
+        session.add(agent)
+    agent.capacity = capacity
+    agent.languages = list(languages)
+    agent.product_areas = list(product_areas)
+    session.flush()
+    audit_staff_action(session, staff, "team.member", team_id=team_id, staff_id=user.id)
+    return agent
+
+
 # Canned responses -------------------------------------------------------------------------
 
 
@@ -285,6 +345,26 @@ def suggested_answers(
     return canned_service.suggest_answers(
         session, conversation, team_ids=team_scope(staff), variables=variables
     )
+
+
+def create_canned(
+    session: Session, staff: Staff, *, shortcut: str, body: str, language: str, team_id: str | None
+) -> CannedResponse:
+    """Save a canned response: shared ones by managers only, agents for their own teams."""
+    if team_id is None and not staff.is_manager:
+        raise forbidden("Only supervisors and admins write responses shared by every team")
+    if team_id is not None and not staff.sees_all and team_id not in staff.team_ids:
+        raise unknown_resource("team")
+    canned = canned_service.create_canned(
+        session,
+        shortcut=shortcut,
+        body=body,
+        language=language,
+        team_id=team_id,
+        created_by=staff.id,
+    )
+    audit_staff_action(session, staff, "canned.create", canned_id=canned.id)
+    return canned
 
 
 def canned_list(session: Session, staff: Staff, language: str | None) -> list[CannedResponse]:
@@ -459,6 +539,52 @@ def resolve(
 
 
 # Tickets ----------------------------------------------------------------------------------
+
+
+def create_ticket(
+    session: Session,
+    staff: Staff,
+    *,
+    subject: str,
+    description: str = "",
+    kind: str = "request",
+    conversation_id: str | None = None,
+    customer_id: str | None = None,
+    channel: str | None = None,
+    category: str | None = None,
+    priority: str | None = None,
+    team_id: str | None = None,
+    transaction_ids: Sequence[int] = (),
+) -> Ticket:
+    """Open a ticket or complaint, directly or from a conversation; it is auto-categorised.
+
+    An agent's ticket is assigned to them and, without a conversation or team, goes to their
+    first team.
+    """
+    conversation = (
+        visible_conversation(session, staff, conversation_id) if conversation_id else None
+    )
+    check_team(session, staff, team_id)
+    if team_id is None and conversation is None and not staff.sees_all:
+        team_id = next(iter(sorted(staff.team_ids)), None)
+    ticket = tickets.create_ticket(
+        session,
+        subject=subject,
+        description=description,
+        kind=kind,
+        channel=channel,
+        customer_id=customer_id,
+        conversation=conversation,
+        category=category,
+        priority=priority,
+        team_id=team_id,
+        assignee_id=staff.id if staff.role == "agent" else None,
+        actor=staff.user.username,
+    )
+    for transaction_id in transaction_ids:
+        tickets.link_transaction(session, ticket, transaction_id, actor=staff.user.username)
+    audit_staff_action(session, staff, "ticket.create", ticket_id=ticket.id, kind=ticket.kind)
+    return ticket
 
 
 def ticket_status(

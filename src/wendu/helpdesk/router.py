@@ -89,7 +89,6 @@ from wendu.helpdesk.schemas import (
     TransferIn,
 )
 from wendu.helpdesk.staff_actions import audit_staff_action
-from wendu.identity.models import StaffUser
 from wendu.identity.staff import authenticate
 from wendu.kit.signing import sign, unsign
 from wendu.ledger.port import CoreBank
@@ -150,12 +149,15 @@ def list_teams(staff: CurrentStaff, db: DatabaseDep) -> list[TeamOut]:
 def create_team(body: TeamIn, staff: ManagerStaff, db: DatabaseDep) -> TeamOut:
     """Create a team (supervisors and admins)."""
     with db.session() as session:
-        if session.get(Team, body.id) is not None:
-            raise conflict("a team with this id exists")
-        team = Team(**body.model_dump())
-        session.add(team)
-        session.flush()
-        audit_staff_action(session, staff, "team.create", team_id=team.id)
+        team = actions.create_team(
+            session,
+            staff,
+            team_id=body.id,
+            name=body.name,
+            name_zh=body.name_zh,
+            languages=body.languages,
+            product_areas=body.product_areas,
+        )
         return TeamOut.model_validate(team)
 
 
@@ -163,22 +165,15 @@ def create_team(body: TeamIn, staff: ManagerStaff, db: DatabaseDep) -> TeamOut:
 def add_member(team_id: str, body: MemberIn, staff: ManagerStaff, db: DatabaseDep) -> AgentOut:
     """Add a staff member to a team, creating their routing state (capacity, languages)."""
     with db.session() as session:
-        if session.get(Team, team_id) is None:
-            raise unknown_resource("team")
-        user = session.get(StaffUser, body.staff_id)
-        if user is None or not user.active:
-            raise unknown_resource("staff user")
-        if session.get(TeamMember, {"team_id": team_id, "staff_id": user.id}) is None:
-            session.add(TeamMember(team_id=team_id, staff_id=user.id))
-        agent = session.get(AgentState, user.id)
-        if agent is None:
-            agent = AgentState(staff_id=user.id, presence="offline")
-            session.add(agent)
-        agent.capacity = body.capacity
-        agent.languages = list(body.languages)
-        agent.product_areas = list(body.product_areas)
-        session.flush()
-        audit_staff_action(session, staff, "team.member", team_id=team_id, staff_id=user.id)
+        agent = actions.add_member(
+            session,
+            staff,
+            team_id,
+            body.staff_id,
+            capacity=body.capacity,
+            languages=body.languages,
+            product_areas=body.product_areas,
+        )
         return AgentOut.model_validate(agent)
 
 
@@ -436,19 +431,14 @@ def list_canned(
 def create_canned(body: CannedIn, staff: CurrentStaff, db: DatabaseDep) -> CannedOut:
     """Save a canned response (agents only for their own teams)."""
     with db.session() as session:
-        if body.team_id is None and not staff.is_manager:
-            raise forbidden("Only supervisors and admins write responses shared by every team")
-        if body.team_id is not None and not staff.sees_all and body.team_id not in staff.team_ids:
-            raise unknown_resource("team")
-        canned = canned_service.create_canned(
+        canned = actions.create_canned(
             session,
+            staff,
             shortcut=body.shortcut,
             body=body.body,
             language=body.language,
             team_id=body.team_id,
-            created_by=staff.id,
         )
-        audit_staff_action(session, staff, "canned.create", canned_id=canned.id)
         return CannedOut.model_validate(canned)
 
 
@@ -486,32 +476,7 @@ def _ticket_detail(session: Session, ticket: Ticket) -> TicketDetail:
 def create_ticket(body: TicketIn, staff: CurrentStaff, db: DatabaseDep) -> TicketDetail:
     """Open a ticket or complaint, directly or from a conversation; it is auto-categorised."""
     with db.session() as session:
-        conversation = (
-            visible_conversation(session, staff, body.conversation_id)
-            if body.conversation_id
-            else None
-        )
-        team_id = body.team_id
-        actions.check_team(session, staff, team_id)
-        if team_id is None and conversation is None and not staff.sees_all:
-            team_id = next(iter(sorted(staff.team_ids)), None)
-        ticket = tickets.create_ticket(
-            session,
-            subject=body.subject,
-            description=body.description,
-            kind=body.kind,
-            channel=body.channel,
-            customer_id=body.customer_id,
-            conversation=conversation,
-            category=body.category,
-            priority=body.priority,
-            team_id=team_id,
-            assignee_id=staff.id if staff.role == "agent" else None,
-            actor=staff.user.username,
-        )
-        for transaction_id in body.transaction_ids:
-            tickets.link_transaction(session, ticket, transaction_id, actor=staff.user.username)
-        audit_staff_action(session, staff, "ticket.create", ticket_id=ticket.id, kind=ticket.kind)
+        ticket = actions.create_ticket(session, staff, **body.model_dump())
         return _ticket_detail(session, ticket)
 
 
