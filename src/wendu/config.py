@@ -23,6 +23,10 @@ class Settings(BaseSettings):
     public_url: str = "http://127.0.0.1:8000"
     bank_name: str = "Wendu Sandbox Bank"
     timezone: str = "Asia/Shanghai"
+    # ISO code of the jurisdiction whose public holidays and make-up working days (调休上班)
+    # make the bank's working days (standing orders paid EvryWorkgDay); CN follows the
+    # State Council's notices. Dates are local dates in ``timezone``.
+    country: str = "CN"
 
     access_token_ttl_seconds: int = 300
     refresh_token_ttl_seconds: int = 90 * 24 * 3600

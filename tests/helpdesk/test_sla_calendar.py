@@ -13,11 +13,11 @@ import pytest
 
 from wendu.helpdesk.sla.calendar import (
     BusinessCalendar,
-    DayKind,
     always_open,
     china_calendar,
     default_calendars,
 )
+from wendu.kit.holidays import DayKind
 
 UTC = dt.UTC
 CST = ZoneInfo("Asia/Shanghai")

@@ -6,8 +6,9 @@ from __future__ import annotations
 import json
 import secrets
 import threading
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
@@ -25,15 +26,20 @@ from payments.support import (
     standing_order_consent_body,
 )
 from wendu.identity.sandbox import sandbox_account_consent
+from wendu.kit.holidays import WorkingDays, working_days
 from wendu.ledger.models import Account, LedgerTransaction, StandingOrder
 from wendu.openbanking.pisp.models import Instalment, Payment
 from wendu.openbanking.pisp.schedule import Plan
-from wendu.openbanking.pisp.standing_orders import execute_standing_order
+from wendu.openbanking.pisp.standing_orders import bank_working_days, execute_standing_order
 from wendu.openbanking.pisp.tasks import run_due
 
 CONSENTS = f"{PISP}/domestic-standing-order-consents"
 ORDERS = f"{PISP}/domestic-standing-orders"
 AISP = "/open-banking/v4.0/aisp"
+CST = ZoneInfo("Asia/Shanghai")
+# Monday to Friday in UTC, no holidays: the calendar of the pattern tests below.
+WEEKDAYS = WorkingDays(lambda day: day.weekday() < 5)
+CHINA = working_days("CN", "Asia/Shanghai")
 
 
 def _code(response: httpx.Response) -> str:
@@ -156,7 +162,9 @@ def test_standing_order_is_set_up_seen_by_ais_and_pays_each_instalment_once(
         barrier.wait()
         if direct:
             with bank.db.session() as s:
-                execute_standing_order(s, order_id, second)
+                execute_standing_order(
+                    s, order_id, second, working_days=bank_working_days(bank.settings)
+                )
         else:
             run_due(bank.db, bank.settings, second)
 
@@ -213,10 +221,125 @@ def test_standing_order_is_set_up_seen_by_ais_and_pays_each_instalment_once(
 def test_supported_frequencies_make_the_expected_dates(
     frequency: str, first: datetime, expected: list[tuple[int, int, int]]
 ) -> None:
-    plan = Plan(frequency, first.replace(tzinfo=UTC), 1, 1, count=3)
+    plan = Plan(frequency, first.replace(tzinfo=UTC), 1, 1, count=3, working_days=WEEKDAYS)
     dates = [plan.instalment(i) for i in range(4)]
     assert dates[3] is None
     assert [(d.year, d.month, d.day) for d, _ in filter(None, dates)] == expected
+
+
+def _local_dates(plan: Plan, count: int) -> list[str]:
+    dates = [plan.instalment(i) for i in range(count)]
+    return [d.astimezone(CST).date().isoformat() for d, _ in filter(None, dates)]
+
+
+@pytest.mark.parametrize(
+    ("first", "expected"),
+    [
+        # 2025 National Day: Sun 09-28 was worked (调休), Oct 1-8 were off, Sat 10-11 worked.
+        (
+            datetime(2025, 9, 26, 9, tzinfo=CST),
+            "2025-09-26 2025-09-28 2025-09-29 2025-09-30 2025-10-09 2025-10-10 2025-10-11 "
+            "2025-10-13",
+        ),
+        # 2026 Spring Festival: Sat 02-14 worked, Feb 15-23 off, Sat 02-28 worked.
+        (
+            datetime(2026, 2, 13, 9, tzinfo=CST),
+            "2026-02-13 2026-02-14 2026-02-24 2026-02-25 2026-02-26 2026-02-27 2026-02-28 "
+            "2026-03-02",
+        ),
+    ],
+)
+def test_every_working_day_skips_chinese_holidays_and_pays_on_make_up_days(
+    first: datetime, expected: str
+) -> None:
+    plan = Plan("EvryWorkgDay", first.astimezone(UTC), 1, 1, count=8, working_days=CHINA)
+    assert _local_dates(plan, 9) == expected.split()
+    # Every instalment keeps the first payment's time of day.
+    due = [item[0] for item in map(plan.instalment, range(8)) if item is not None]
+    assert {d.astimezone(CST).time() for d in due} == {time(9)}
+
+
+def test_every_working_day_counts_the_bank_s_local_date_not_the_utc_date() -> None:
+    # 00:30 in Shanghai is 16:30 UTC the day before: Saturday 27 September in Shanghai is
+    # still Friday in UTC, and Wednesday 1 October (a holiday) is Tuesday 30 September.
+    first = datetime(2025, 9, 27, 0, 30, tzinfo=CST).astimezone(UTC)
+    plan = Plan("EvryWorkgDay", first, 1, 1, count=5, working_days=CHINA)
+    assert _local_dates(plan, 5) == [
+        "2025-09-27",  # the first payment, paid when asked
+        "2025-09-28",  # the make-up Sunday
+        "2025-09-29",
+        "2025-09-30",
+        "2025-10-09",
+    ]
+
+
+def test_an_explicit_first_payment_on_a_holiday_is_paid_when_asked() -> None:
+    first = datetime(2025, 10, 1, 9, tzinfo=CST).astimezone(UTC)  # National Day
+    plan = Plan("EvryWorkgDay", first, 1, 1, count=3, working_days=CHINA)
+    assert _local_dates(plan, 3) == ["2025-10-01", "2025-10-09", "2025-10-10"]
+    # Holidays only move EvryWorkgDay: EvryDay still pays on every calendar day.
+    every_day = Plan("EvryDay", first, 1, 1, count=3, working_days=CHINA)
+    assert _local_dates(every_day, 3) == ["2025-10-01", "2025-10-02", "2025-10-03"]
+
+
+def test_the_bank_s_country_decides_the_working_days() -> None:
+    # England: Christmas Day and Boxing Day 2025 (Thu, Fri) are bank holidays.
+    england = working_days("GB", "Europe/London", "ENG")
+    first = datetime(2025, 12, 24, 9, tzinfo=UTC)
+    plan = Plan("EvryWorkgDay", first, 1, 1, count=3, working_days=england)
+    assert [d.date() for d, _ in filter(None, map(plan.instalment, range(3)))] == [
+        date(2025, 12, 24),
+        date(2025, 12, 29),
+        date(2025, 12, 30),
+    ]
+
+
+def _next_new_years_eve() -> datetime:
+    """09:00 in Shanghai on the next 31 December (at least a day away) before a weekday
+    New Year's Day, a public holiday in China every year."""
+    year = (now_utc() + timedelta(days=1)).astimezone(CST).year
+    while True:
+        eve = datetime(year, 12, 31, 9, tzinfo=CST)
+        if eve > now_utc() + timedelta(days=1) and date(year + 1, 1, 1).weekday() < 5:
+            return eve.astimezone(UTC)
+        year += 1
+
+
+def test_an_every_working_day_order_skips_new_year_s_day(bank: Bank, pis_spec: Spec) -> None:
+    first_at = _next_new_years_eve()
+    new_year = date(first_at.astimezone(CST).year + 1, 1, 1)
+    request = standing_order_consent_body(first_at, "EvryWorkgDay", first="10.00", count=3)
+    tpp, payer, order_id = _order(bank, pis_spec, request)
+    run_due(bank.db, bank.settings, first_at)
+    assert _instalments(bank, order_id) == [(0, 10_00, "ACSC")]
+
+    # Nothing is paid on New Year's Day, a weekday.
+    run_due(bank.db, bank.settings, datetime.combine(new_year, time(12), CST))
+    assert _instalments(bank, order_id) == [(0, 10_00, "ACSC")]
+
+    with bank.db.session() as s:
+        ais = sandbox_account_consent(
+            s,
+            bank.keyring,
+            bank.settings,
+            client_id=tpp.client_id,
+            customer_id=payer.customer_id,
+            permissions=["ReadAccountsBasic", "ReadStandingOrdersDetail"],
+            account_ids=[payer.account_id],
+        )
+    listed = bank.get(f"{AISP}/accounts/{payer.account_id}/standing-orders", ais.access_token)
+    assert listed.status_code == 200, listed.text
+    [order] = listed.json()["Data"]["StandingOrder"]
+    upcoming = datetime.fromisoformat(order["NextPaymentDateTime"]).astimezone(CST)
+    assert upcoming.time() == time(9)
+    assert upcoming.date() > new_year
+    # It is the first working day after the holiday on the official calendar.
+    between = [new_year + timedelta(days=i) for i in range((upcoming.date() - new_year).days)]
+    assert not any(CHINA.is_working_day(day) for day in between)
+    assert CHINA.is_working_day(upcoming.date())
+
+    run_due(bank.db, bank.settings, upcoming)
+    assert _instalments(bank, order_id) == [(0, 10_00, "ACSC"), (1, 5_00, "ACSC")]
 
 
 @pytest.mark.parametrize(

@@ -1,1 +1,1 @@
-"""Small shared building blocks: ids, money, repositories, pagination."""
+"""Small shared building blocks: ids, money, repositories, pagination, holiday calendars."""

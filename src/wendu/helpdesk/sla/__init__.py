@@ -2,12 +2,10 @@
 
 from wendu.helpdesk.sla.calendar import (
     BusinessCalendar,
-    DayKind,
     Interval,
     always_open,
     china_calendar,
     default_calendars,
-    holiday_source,
 )
 from wendu.helpdesk.sla.clock import (
     ClockState,
@@ -49,7 +47,6 @@ from wendu.helpdesk.sla.regulatory import (
 __all__ = [
     "BusinessCalendar",
     "ClockState",
-    "DayKind",
     "DeadlineBasis",
     "DeadlineRule",
     "EscalationLevel",
@@ -76,7 +73,6 @@ __all__ = [
     "default_policies",
     "default_regulatory_rules",
     "due_events",
-    "holiday_source",
     "next_event_at",
     "open_ticket",
     "reopen_ticket",

@@ -2,115 +2,26 @@
 
 All public methods take and return aware datetimes; results are in UTC. Opening hours are
 wall-clock times in the calendar's zone, so a 09:00 opening stays 09:00 across DST changes.
+Which dates are public holidays or make-up working days comes from ``wendu.kit.holidays``.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import enum
 import itertools
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any, Protocol
+from typing import Any
 from zoneinfo import ZoneInfo
+
+from wendu.kit.holidays import WORKING_KINDS, DayKind, HolidaySource, holiday_source
 
 UTC = dt.UTC
 
 # A calendar that never opens would make the searches below loop for ever; ten years of
 # closed days is treated as a configuration error instead.
 _MAX_SEARCH_DAYS = 3660
-
-
-class DayKind(enum.StrEnum):
-    """How the official calendar classifies a date."""
-
-    WORKDAY = "workday"  # ordinary Monday–Friday
-    WEEKEND = "weekend"  # ordinary Saturday/Sunday
-    HOLIDAY = "holiday"  # public holiday, including weekend days inside a holiday block
-    MAKEUP_WORKDAY = "makeup_workday"  # weekend day worked in exchange for a holiday (调休上班)
-
-
-class HolidaySource(Protocol):
-    """Classify dates for one jurisdiction."""
-
-    def day_kind(self, day: dt.date) -> DayKind:
-        """Return the official kind of ``day``."""
-        ...
-
-
-def _plain_kind(day: dt.date) -> DayKind:
-    return DayKind.WEEKEND if day.weekday() >= 5 else DayKind.WORKDAY
-
-
-@dataclass(frozen=True)
-class NoHolidays:
-    """A jurisdiction with weekends and no public holidays."""
-
-    def day_kind(self, day: dt.date) -> DayKind:
-        """Return WEEKEND or WORKDAY by weekday."""
-        return _plain_kind(day)
-
-
-@dataclass(frozen=True)
-class CountryHolidays:
-    """Public holidays of a country (and subdivision) from the ``holidays`` package."""
-
-    country: str
-    subdiv: str | None = None
-
-    @cached_property
-    def _calendar(self) -> Any:
-        import holidays
-
-        return holidays.country_holidays(self.country, subdiv=self.subdiv)
-
-    def day_kind(self, day: dt.date) -> DayKind:
-        """Return the kind of ``day``, honouring weekend workdays where the package has them."""
-        cal = self._calendar
-        if day in cal:  # membership also loads the year, which fills weekend_workdays
-            return DayKind.HOLIDAY
-        if day.weekday() >= 5 and day in getattr(cal, "weekend_workdays", ()):
-            return DayKind.MAKEUP_WORKDAY
-        return _plain_kind(day)
-
-
-@dataclass(frozen=True)
-class ChinaHolidays:
-    """Classify Mainland China dates from State Council notices (调休 included).
-
-    ``chinesecalendar`` only covers the years whose notices were published when it was
-    released; for other years the ``holidays`` package supplies the statutory days.
-    """
-
-    @cached_property
-    def _fallback(self) -> CountryHolidays:
-        return CountryHolidays("CN")
-
-    def day_kind(self, day: dt.date) -> DayKind:
-        """Return the kind of ``day`` from the State Council schedule."""
-        import chinese_calendar
-
-        try:
-            workday = chinese_calendar.is_workday(day)
-            on_holiday, name = chinese_calendar.get_holiday_detail(day)
-        except NotImplementedError:
-            return self._fallback.day_kind(day)
-        if workday:
-            return DayKind.MAKEUP_WORKDAY if day.weekday() >= 5 else DayKind.WORKDAY
-        # An unnamed day off is an ordinary weekend; a named one is inside a holiday block.
-        if on_holiday and name is None:
-            return DayKind.WEEKEND
-        return DayKind.HOLIDAY
-
-
-def holiday_source(country: str | None, subdiv: str | None = None) -> HolidaySource:
-    """Return the holiday source for an ISO country code (None: no holidays)."""
-    if country is None:
-        return NoHolidays()
-    if country.upper() == "CN":
-        return ChinaHolidays()
-    return CountryHolidays(country.upper(), subdiv)
 
 
 @dataclass(frozen=True, order=True)
@@ -262,7 +173,7 @@ class BusinessCalendar:
         """
         if day in self.closures:
             return False
-        return self.day_kind(day) in (DayKind.WORKDAY, DayKind.MAKEUP_WORKDAY)
+        return self.day_kind(day) in WORKING_KINDS
 
     def hours_on(self, day: dt.date) -> tuple[Interval, ...]:
         """Return the opening intervals of a local date."""

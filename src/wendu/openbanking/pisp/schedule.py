@@ -1,8 +1,13 @@
 """The dates of a standing order: OB ``Frequency`` patterns and the instalments they make.
 
-Pure functions, no database. Supported patterns (others are refused with 400 U002):
+Pure functions, no database and no settings: the caller passes the bank's working days
+(``wendu.kit.holidays.WorkingDays``, built from ``settings.country`` and
+``settings.timezone``). Supported patterns (others are refused with 400 U002):
 
-- ``EvryDay``, ``EvryWorkgDay`` (Monday to Friday; bank holidays are not known to the sandbox),
+- ``EvryDay``, ``EvryWorkgDay`` (every working day of the bank's calendar: Monday to Friday
+  except public holidays, plus the weekend days worked in exchange for a holiday, such as
+  China's 调休上班 days; whether an instant is on a working day is decided by its local date
+  in the bank's time zone, not its UTC date),
 - ``IntrvlDay:NN`` (every NN calendar days, 02-31),
 - ``IntrvlWkDay:0W:0D`` (every W weeks on ISO weekday D, 01 = Monday),
 - ``IntrvlMnthDay:MM:DD`` (every MM months, 01-06, 12 or 24, on day DD; a day the month does
@@ -13,6 +18,13 @@ An instalment keeps the time of day of the first payment. Instalment 0 is the fi
 first date after the first payment that the frequency allows; the order ends after
 ``NumberOfPayments`` instalments or with the final payment at ``FinalPaymentDateTime``, or
 runs until cancelled.
+
+Dates the partner gives are paid as given: a ``FirstPaymentDateTime`` (or
+``RecurringPaymentDateTime``, ``FinalPaymentDateTime``) on a holiday is not moved, even for
+``EvryWorkgDay``. Only the dates the frequency generates skip non-working days; the next one
+after a holiday is the next working day. Other frequencies ignore holidays. The dates are
+worked out again from the order on every run, so a calendar update (a newly published
+State Council notice, another ``WENDU_COUNTRY``) moves the order's remaining dates.
 """
 
 from __future__ import annotations
@@ -20,10 +32,11 @@ from __future__ import annotations
 import calendar
 import re
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from wendu.errors import bad_request
+from wendu.kit.holidays import WorkingDays
 
 FREQUENCY_PATH = "Data.Initiation.MandateRelatedInformation.Frequency.Type"
 _DAILY = re.compile(r"^(EvryDay|EvryWorkgDay)$")
@@ -32,17 +45,22 @@ _WEEKLY = re.compile(r"^IntrvlWkDay:(0[1-9]):(0[1-7])$")
 _MONTHLY = re.compile(r"^IntrvlMnthDay:(0[1-6]|12|24):(-0[1-5]|0[1-9]|[12][0-9]|3[01])$")
 # A safety bound on walking a schedule (over 27 years of working days).
 MAX_INSTALMENTS = 10_000
+# A calendar with no working day for this long is a configuration error, not a schedule.
+MAX_DAYS_OFF = 3660
 
 Step = Callable[[datetime], datetime]
 
 
-def parse_frequency(value: str) -> Step:
+def parse_frequency(value: str, working_days: WorkingDays) -> Step:
     """Return the function giving the next date the frequency allows strictly after a date.
 
-    Raises 400 U002 for a pattern that is malformed or that this bank does not run.
+    ``working_days`` decides the dates of ``EvryWorkgDay``. Raises 400 U002 for a pattern
+    that is malformed or that this bank does not run.
     """
     if _DAILY.match(value):
-        return _next_day if value == "EvryDay" else _next_working_day
+        if value == "EvryDay":
+            return _next_day
+        return lambda after: _next_working_day(after, working_days)
     if match := _INTERVAL_DAY.match(value):
         days = int(match.group(1))
         return lambda after: after + timedelta(days=days)
@@ -63,11 +81,15 @@ def _next_day(after: datetime) -> datetime:
     return after + timedelta(days=1)
 
 
-def _next_working_day(after: datetime) -> datetime:
+def _next_working_day(after: datetime, working_days: WorkingDays) -> datetime:
+    """The first instant a whole number of days after ``after`` whose local date is a
+    working day."""
     nxt = after + timedelta(days=1)
-    while nxt.weekday() >= 5:
+    for _ in range(MAX_DAYS_OFF):
+        if working_days.is_working_at(nxt):
+            return nxt
         nxt += timedelta(days=1)
-    return nxt
+    raise ValueError(f"no working day within {MAX_DAYS_OFF} days after {after.isoformat()}")
 
 
 def _next_weekday(after: datetime, weeks: int, weekday: int) -> datetime:
@@ -97,7 +119,7 @@ def _next_month_day(after: datetime, months: int, day: int) -> datetime:
 
 @dataclass(frozen=True)
 class Plan:
-    """The instalments of one standing order, in minor units."""
+    """The instalments of one standing order, in minor units, on the bank's working days."""
 
     frequency: str
     first_at: datetime
@@ -107,6 +129,7 @@ class Plan:
     final_at: datetime | None = None
     final_minor: int | None = None
     count: int | None = None
+    working_days: WorkingDays = field(kw_only=True)
 
     def instalment(self, index: int) -> tuple[datetime, int] | None:
         """Return instalment ``index`` (0 = first) as (due, amount), or None past the end."""
@@ -124,7 +147,7 @@ class Plan:
 
     def _dates(self) -> Iterator[tuple[datetime, bool]]:
         """Yield (due, is the final-date instalment) in order."""
-        step = parse_frequency(self.frequency)
+        step = parse_frequency(self.frequency, self.working_days)
         due = self.first_at
         yield due, False
         first_recurring = True

@@ -8,6 +8,10 @@ by ``now`` in order; each instalment is a row with a unique (payment, sequence) 
 ledger transfer with a unique ``external_ref``, so an instalment is paid once whatever runs
 twice or at the same time. An instalment the debtor cannot fund is recorded ``RJCT`` (AM04)
 with no posting and the order goes on.
+
+The dates come from ``schedule`` on the bank's working days (``bank_working_days``: the
+public holidays and make-up working days of ``settings.country`` in ``settings.timezone``),
+which every entry point receives from its caller.
 """
 
 from __future__ import annotations
@@ -18,10 +22,12 @@ from datetime import UTC, datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from wendu.config import Settings
 from wendu.db import utcnow
 from wendu.errors import bad_request, missing_field
 from wendu.identity.models import Consent
 from wendu.identity.tokens import AccessContext
+from wendu.kit.holidays import WorkingDays, working_days
 from wendu.kit.ids import new_id
 from wendu.ledger.models import StandingOrder
 from wendu.openbanking.pisp.models import Instalment, Payment
@@ -55,6 +61,11 @@ MAX_PER_RUN = 100
 MAX_IDENTIFICATION = 34
 
 
+def bank_working_days(settings: Settings) -> WorkingDays:
+    """Return the bank's working days: ``settings.country``'s calendar in its time zone."""
+    return working_days(settings.country, settings.timezone)
+
+
 def new_consent_id() -> str:
     """Return an unguessable standing order consent id such as ``pso-3f9c…``."""
     return f"pso-{secrets.token_hex(16)}"
@@ -73,15 +84,21 @@ def _utc(value: datetime | None, path: str) -> datetime | None:
     return value.astimezone(UTC)
 
 
-def plan_of(initiation: OBStandingOrderInitiation, now: datetime | None = None) -> Plan:
-    """Validate the order's amounts, dates and frequency and return its instalment plan.
+def plan_of(
+    initiation: OBStandingOrderInitiation,
+    now: datetime | None = None,
+    *,
+    working_days: WorkingDays,
+) -> Plan:
+    """Validate the order's amounts, dates and frequency and return its instalment plan
+    on ``working_days``.
 
     With ``now``, the first payment must be after it (400 U003). Unsupported frequencies,
     mixed currencies and contradictory end conditions are 400 U002.
     """
     mandate = initiation.MandateRelatedInformation
     frequency = mandate.Frequency.Type
-    parse_frequency(frequency)
+    parse_frequency(frequency, working_days)
     currency = initiation.FirstPaymentAmount.Currency
     first_minor = positive_minor(
         initiation.FirstPaymentAmount, "Data.Initiation.FirstPaymentAmount.Amount"
@@ -145,11 +162,17 @@ def plan_of(initiation: OBStandingOrderInitiation, now: datetime | None = None) 
         final_at=final_at,
         final_minor=final_minor,
         count=count,
+        working_days=working_days,
     )
 
 
-def _check(session: Session, initiation: OBStandingOrderInitiation, now: datetime) -> Plan:
-    plan = plan_of(initiation, now)
+def _check(
+    session: Session,
+    initiation: OBStandingOrderInitiation,
+    now: datetime,
+    working_days: WorkingDays,
+) -> Plan:
+    plan = plan_of(initiation, now, working_days=working_days)
     check_accounts(session, initiation, initiation.FirstPaymentAmount.Currency)
     if len(initiation.CreditorAccount.Identification) > MAX_IDENTIFICATION:
         raise bad_request(
@@ -165,11 +188,12 @@ def create_consent(
     *,
     partner_id: str,
     body: StandingOrderConsentRequest,
+    working_days: WorkingDays,
     consent_id: str | None = None,
 ) -> Consent:
     """Validate a standing order consent request and store it awaiting authorisation."""
     now = utcnow()
-    _check(session, body.Data.Initiation, now)
+    _check(session, body.Data.Initiation, now, working_days)
     consent_id = consent_id or new_consent_id()
     return store_consent(
         session,
@@ -202,6 +226,7 @@ def submit(
     access: AccessContext,
     body: StandingOrderRequest,
     *,
+    working_days: WorkingDays,
     payment_id: str | None = None,
     public_url: str = "",
 ) -> Payment:
@@ -209,7 +234,7 @@ def submit(
     now = utcnow()
     initiation = body.Data.Initiation
     consent = authorised_consent(session, access, body, kind=DOMESTIC_STANDING_ORDER, now=now)
-    plan = _check(session, initiation, now)
+    plan = _check(session, initiation, now, working_days)
     currency = initiation.FirstPaymentAmount.Currency
     creditor_wire = initiation.CreditorAccount
     currency_path = "Data.Initiation.FirstPaymentAmount.Currency"
@@ -286,7 +311,12 @@ def due_orders(session: Session, now: datetime, limit: int = 100) -> list[str]:
 
 
 def execute_standing_order(
-    session: Session, payment_id: str, now: datetime, *, public_url: str = ""
+    session: Session,
+    payment_id: str,
+    now: datetime,
+    *,
+    working_days: WorkingDays,
+    public_url: str = "",
 ) -> list[Instalment]:
     """Pay every instalment of the order due by ``now`` that is not paid yet; return them.
 
@@ -304,7 +334,9 @@ def execute_standing_order(
     ).scalar_one_or_none()
     if order is None or order.status != "Active":
         return []
-    plan = plan_of(OBStandingOrderInitiation.model_validate(payment.initiation))
+    plan = plan_of(
+        OBStandingOrderInitiation.model_validate(payment.initiation), working_days=working_days
+    )
     initiation = OBStandingOrderInitiation.model_validate(payment.initiation)
     debtor, creditor = payment_accounts(session, payment)
     sequence = int(

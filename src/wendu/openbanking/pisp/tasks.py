@@ -22,7 +22,11 @@ from wendu.config import Settings
 from wendu.db import Database, utcnow
 from wendu.kit.periodic import install_periodic
 from wendu.openbanking.pisp.scheduled import due_payments, execute_scheduled
-from wendu.openbanking.pisp.standing_orders import due_orders, execute_standing_order
+from wendu.openbanking.pisp.standing_orders import (
+    bank_working_days,
+    due_orders,
+    execute_standing_order,
+)
 
 log = logging.getLogger("wendu.openbanking.pisp.tasks")
 EXECUTOR_INTERVAL_SECONDS = 30.0
@@ -57,7 +61,11 @@ def run_due(
         try:
             with db.session() as session:
                 made = execute_standing_order(
-                    session, payment_id, at, public_url=settings.public_url
+                    session,
+                    payment_id,
+                    at,
+                    working_days=bank_working_days(settings),
+                    public_url=settings.public_url,
                 )
                 report.instalments.extend((payment_id, i.sequence, i.status) for i in made)
         except Exception:
