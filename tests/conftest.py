@@ -95,6 +95,14 @@ def app(settings: Settings, db: Database):  # type: ignore[no-untyped-def]
     return create_app(settings, database=db)
 
 
+@pytest.fixture()
+def own_app(settings: Settings, db: Database):  # type: ignore[no-untyped-def]
+    """Return a fresh app over the test database, for tools that run its lifespan and end it
+    (schemathesis does): ending the session ``app``'s lifespan would stop its audit writer
+    and background jobs for every later test."""
+    return create_app(settings, database=db)
+
+
 @pytest.fixture(scope="session")
 def client(app) -> Iterator[TestClient]:  # type: ignore[no-untyped-def]
     """Return an HTTP client that drives the app through ASGI (lifespan included)."""
