@@ -344,7 +344,17 @@ def test_an_every_working_day_order_skips_new_year_s_day(bank: Bank, pis_spec: S
 
 @pytest.mark.parametrize(
     "frequency",
-    ["WkInMnthDay:01:01", "QtrDay:ENGLISH", "NotKnown", "MNTH", "IntrvlMnthDay:07:01", "Weekly"],
+    [
+        "NotKnown",
+        "ADHO",
+        "INDA",
+        "NONE",
+        "WODL",
+        "WkInMnthDay:06:01",
+        "QtrDay:IRISH",
+        "IntrvlMnthDay:07:01",
+        "Weekly",
+    ],
 )
 def test_unsupported_frequencies_are_refused(bank: Bank, pis_spec: Spec, frequency: str) -> None:
     tpp = bank.tpp()

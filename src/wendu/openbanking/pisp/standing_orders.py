@@ -31,7 +31,7 @@ from wendu.kit.holidays import WorkingDays, working_days
 from wendu.kit.ids import new_id
 from wendu.ledger.models import StandingOrder
 from wendu.openbanking.pisp.models import Instalment, Payment
-from wendu.openbanking.pisp.schedule import Plan, parse_frequency
+from wendu.openbanking.pisp.schedule import Plan, check_frequency, check_frequency_options
 from wendu.openbanking.pisp.schemas import (
     OBStandingOrderInitiation,
     StandingOrderConsentRequest,
@@ -98,7 +98,7 @@ def plan_of(
     """
     mandate = initiation.MandateRelatedInformation
     frequency = mandate.Frequency.Type
-    parse_frequency(frequency, working_days)
+    check_frequency(frequency)
     currency = initiation.FirstPaymentAmount.Currency
     first_minor = positive_minor(
         initiation.FirstPaymentAmount, "Data.Initiation.FirstPaymentAmount.Amount"
@@ -173,6 +173,9 @@ def _check(
     working_days: WorkingDays,
 ) -> Plan:
     plan = plan_of(initiation, now, working_days=working_days)
+    # Checked on new requests only, so an order stored before is still executed.
+    frequency = initiation.MandateRelatedInformation.Frequency
+    check_frequency_options(frequency.CountPerPeriod, frequency.PointInTime)
     check_accounts(session, initiation, initiation.FirstPaymentAmount.Currency)
     if len(initiation.CreditorAccount.Identification) > MAX_IDENTIFICATION:
         raise bad_request(
