@@ -17,14 +17,13 @@ import httpx
 from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response
 from fastapi.responses import HTMLResponse, StreamingResponse
 from pydantic import BaseModel, Field
-from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
 
 from wendu.assistant.channels import service
 from wendu.assistant.channels.widget import issue_widget_token, widget_page
 from wendu.db import Database
 from wendu.errors import bad_request, forbidden
-from wendu.helpdesk.models import Conversation, Message
+from wendu.helpdesk.models import Conversation
 from wendu.identity.deps import bearer_token
 from wendu.identity.tokens import AccessContext, verify_access_token
 from wendu.ratelimit import RateLimiter
@@ -161,26 +160,16 @@ def _transcript(
 ) -> dict[str, Any]:
     with db.session(write=False) as session:
         chat = service.get_session(session, chat_id, access)
-        conversation = session.get(Conversation, chat.conversation_id)
-        assert conversation is not None
-        rows = session.execute(
-            select(Message)
-            .where(
-                Message.conversation_id == chat.conversation_id,
-                Message.id > after,
-                Message.private.is_(False),
-            )
-            .order_by(Message.id)
-            .limit(limit + 1)
-        ).scalars()
-        messages = [service._message_out(m) for m in rows]
-        more = len(messages) > limit
+        # One more than asked for tells whether more remain.
+        messages, status = service.chat_messages(
+            session, chat, after=after, limit=limit + 1, customer_too=True
+        )
         return {
             "session_id": chat.id,
-            "status": conversation.status,
+            "status": status,
             "language": chat.language,
             "messages": messages[:limit],
-            "more": more,
+            "more": len(messages) > limit,
         }
 
 
@@ -207,20 +196,7 @@ def _events_after(
 ) -> tuple[list[dict[str, Any]], str]:
     with db.session(write=False) as session:
         chat = service.get_session(session, chat_id, access)
-        rows = session.execute(
-            select(Message)
-            .where(
-                Message.conversation_id == chat.conversation_id,
-                Message.id > after,
-                Message.private.is_(False),
-                Message.author_type != "customer",
-            )
-            .order_by(Message.id)
-            .limit(100)
-        ).scalars()
-        conversation = session.get(Conversation, chat.conversation_id)
-        assert conversation is not None
-        return [service._message_out(m) for m in rows], conversation.status
+        return service.chat_messages(session, chat, after=after, limit=100, customer_too=False)
 
 
 @router.get("/chat/v1/sessions/{chat_id}/events", operation_id="streamChatEvents")

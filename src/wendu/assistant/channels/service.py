@@ -37,7 +37,7 @@ from datetime import timedelta
 from typing import Any
 
 import httpx
-from sqlalchemy import or_, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
@@ -51,7 +51,7 @@ from wendu.assistant.sentiment import analyse
 from wendu.db import Database, utcnow
 from wendu.errors import conflict, unknown_resource
 from wendu.helpdesk import conversations
-from wendu.helpdesk.models import Conversation
+from wendu.helpdesk.models import Conversation, Message
 from wendu.helpdesk.routing import route
 from wendu.helpdesk.tickets import create_ticket
 from wendu.identity.tokens import AccessContext
@@ -314,6 +314,27 @@ def _store(
 def _offer(session: Session, conversation: Conversation) -> None:
     """Offer the conversation to an agent now if one is free."""
     route(session, conversation)
+
+
+def chat_messages(
+    session: Session, chat: ChatSession, *, after: int, limit: int, customer_too: bool
+) -> tuple[list[dict[str, Any]], str]:
+    """Return the chat's messages after id ``after`` (oldest first, at most ``limit``) and
+    the conversation's status.
+
+    Staff's private notes never; the customer's own messages only with ``customer_too`` (the
+    event stream leaves them out: the page already shows what it sent).
+    """
+    query = select(Message).where(
+        Message.conversation_id == chat.conversation_id,
+        Message.id > after,
+        Message.private.is_(False),
+    )
+    if not customer_too:
+        query = query.where(Message.author_type != "customer")
+    rows = session.execute(query.order_by(Message.id).limit(limit)).scalars()
+    messages = [_message_out(m) for m in rows]
+    return messages, conversations.get_conversation(session, chat.conversation_id).status
 
 
 def _message_out(message: Any) -> dict[str, Any]:
