@@ -378,3 +378,45 @@ def test_canned_response_fills_in_the_customers_name(app, db: Database, world: W
         data={"canned_id": canned_id, "csrf_token": token},
     )
     assert r.status_code == 200 and "林静怡您好，我是agent" in r.text
+
+
+def test_canned_response_in_english_uses_the_latin_name_and_the_ticket(  # type: ignore[no-untyped-def]
+    app, db: Database, world: World
+) -> None:
+    from tests.console.conftest import handed_off_chat, new_staff
+    from tests.factories import make_customer
+
+    from wendu.helpdesk import tickets
+    from wendu.helpdesk.canned import create_canned
+    from wendu.helpdesk.conversations import get_conversation
+
+    agent_id, username = new_staff(db, "agent", team_id=world.team_a)
+    with db.session() as s:
+        customer_id = make_customer(s, full_name="周若云", name_latin="Zhou Ruoyun").id
+    conv_id = handed_off_chat(db, world.team_a, customer_id, "my card is blocked", "blocked")
+    with db.session() as s:
+        conversation = get_conversation(s, conv_id)
+        conversation.language = "en"
+        reference = tickets.create_ticket(
+            s, subject="Card blocked", conversation=conversation, suggest=False
+        ).reference
+        canned_id = create_canned(
+            s,
+            shortcut="ref_en",
+            body="Dear {{customer.name}}, your case is {{ticket.reference}}.",
+            language="en",
+            team_id=world.team_a,
+            created_by=agent_id,
+        ).id
+    b = login(app, username)
+    page = _page(b, f"/console/conversations/{conv_id}")
+    token = csrf_of(page)
+    b.post(f"/console/conversations/{conv_id}/pick-up", data={"csrf_token": token})
+    r = b.post(
+        f"/console/conversations/{conv_id}/messages",
+        data={"canned_id": canned_id, "csrf_token": token},
+    )
+    # Before: the Chinese name in an English reply, and the console left the placeholder.
+    assert r.status_code == 200
+    assert f"Dear Zhou Ruoyun, your case is {reference}." in r.text
+    assert "{{" not in r.text

@@ -165,9 +165,12 @@ def _conversation_page(
 def _variables(
     request: Request, session: Session, staff: Staff, conversation: Conversation
 ) -> dict[str, str]:
-    # The console has never filled in {{ticket.reference}} (the staff API does).
     return actions.canned_variables(
-        session, staff, conversation, request.app.state, ticket_reference=False
+        session,
+        staff,
+        conversation,
+        request.app.state.settings,
+        core_bank(request, session),
     )
 
 

@@ -44,6 +44,7 @@ from wendu.identity.models import CustomerLogin, Partner, StaffUser
 from wendu.identity.staff import create_staff
 from wendu.kit.masking import mask_sensitive
 from wendu.ledger.models import Account, Customer, LedgerTransaction, Posting
+from wendu.ledger.sandbox import SandboxCoreBank
 
 
 @dataclass(frozen=True)
@@ -779,33 +780,6 @@ def _latest_transfer_out(session: Session, customer_id: str) -> int | None:
     ).scalar_one_or_none()
 
 
-def _variables(
-    session: Session,
-    settings: Settings,
-    staff: Staff,
-    conversation: Conversation,
-    customer: Customer,
-) -> dict[str, str]:
-    name = customer.full_name
-    if conversation.language == "en" and customer.name_latin:
-        name = customer.name_latin
-    variables = {
-        "agent.name": staff.user.display_name,
-        "customer.name": name,
-        "conversation.id": conversation.id,
-        "bank.name": settings.bank_name,
-    }
-    reference = session.execute(
-        select(Ticket.reference)
-        .where(Ticket.conversation_id == conversation.id)
-        .order_by(Ticket.created_at.desc())
-        .limit(1)
-    ).scalar_one_or_none()
-    if reference:
-        variables["ticket.reference"] = reference
-    return variables
-
-
 def _contact(
     session: Session,
     settings: Settings,
@@ -904,7 +878,9 @@ def _staff_step(
             ).scalar_one_or_none()
             if canned_id is None:
                 return  # a colleague deleted it: say nothing rather than invent it
-        variables = _variables(session, settings, staff, conversation, customer)
+        variables = actions.canned_variables(
+            session, staff, conversation, settings, SandboxCoreBank(session)
+        )
         body = canned_service.render(step.text or "", variables)
         text = actions.reply_text(session, staff, body, canned_id, lambda: variables)
         mentions = [people[step.mention].id] if step.mention in people else []

@@ -13,7 +13,6 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -42,7 +41,6 @@ from wendu.helpdesk.sla import snapshot
 from wendu.helpdesk.staff_actions import audit_staff_action, touch_agent
 from wendu.identity.models import StaffUser
 from wendu.ledger.port import CoreBank
-from wendu.ledger.sandbox import core_bank_for
 
 OPEN_TICKET_STATUSES = ("new", "open", "pending_customer")
 
@@ -306,26 +304,24 @@ def canned_variables(
     session: Session,
     staff: Staff,
     conversation: Conversation,
-    app_state: Any,
-    *,
-    ticket_reference: bool = True,
+    settings: Settings,
+    bank: CoreBank,
 ) -> dict[str, str]:
     """Return the values canned responses fill in for this conversation and agent.
 
-    ``app_state`` is the app's state (its settings and core bank). ``ticket.reference`` (the
-    newest linked ticket's) only with ``ticket_reference``: the console has never filled it in.
+    ``customer.name`` is the name the bank holds, in Latin letters for an English
+    conversation when the bank has them; ``ticket.reference`` is the newest linked ticket's.
     """
     variables = {
         "agent.name": staff.user.display_name,
         "conversation.id": conversation.id,
-        "bank.name": app_state.settings.bank_name,
+        "bank.name": settings.bank_name,
     }
     if conversation.customer_id:
-        party = core_bank_for(app_state, session).party(conversation.customer_id)
+        party = bank.party(conversation.customer_id)
         if party is not None:
-            variables["customer.name"] = party.full_name
-    if not ticket_reference:
-        return variables
+            latin = conversation.language == "en" and party.name_latin
+            variables["customer.name"] = latin or party.full_name
     reference = session.execute(
         select(Ticket.reference)
         .join(TicketConversation, TicketConversation.ticket_id == Ticket.id)

@@ -321,7 +321,9 @@ def post_message(
             staff,
             body.body,
             body.canned_id,
-            lambda: actions.canned_variables(session, staff, conversation, request.app.state),
+            lambda: actions.canned_variables(
+                session, staff, conversation, request.app.state.settings, _bank(request, session)
+            ),
         )
         if not text:
             raise bad_request("give body or canned_id", path="body")
@@ -399,7 +401,9 @@ def suggestions(
     """Suggest replies to the customer's last message (knowledge base, then canned)."""
     with db.session(write=False) as session:
         conversation = visible_conversation(session, staff, conversation_id)
-        variables = actions.canned_variables(session, staff, conversation, request.app.state)
+        variables = actions.canned_variables(
+            session, staff, conversation, request.app.state.settings, _bank(request, session)
+        )
         found = actions.suggested_answers(session, staff, conversation, variables)
         return [SuggestedAnswerOut(**asdict(a)) for a in found]
 
@@ -454,7 +458,9 @@ def render_canned(
     with db.session(write=False) as session:
         canned = actions.visible_canned(session, staff, canned_id)
         conversation = visible_conversation(session, staff, conversation_id)
-        variables = actions.canned_variables(session, staff, conversation, request.app.state)
+        variables = actions.canned_variables(
+            session, staff, conversation, request.app.state.settings, _bank(request, session)
+        )
         return RenderedOut(body=canned_service.render(canned.body, variables))
 
 
