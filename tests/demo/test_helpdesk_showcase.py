@@ -12,7 +12,8 @@ from sqlalchemy import func, select
 from wendu.audit.models import AuditEntry
 from wendu.config import Settings
 from wendu.db import Database, utcnow
-from wendu.demo.helpdesk import AGENTS, CANNED, CONTACTS, TEAMS, ensure_helpdesk_showcase
+from wendu.demo.helpdesk import ensure_helpdesk_showcase
+from wendu.demo.helpdesk_script import AGENTS, CANNED, CONTACTS, TEAMS
 from wendu.demo.seed import seed_bank
 from wendu.demo.showcase import DEMO_STAFF_USERNAME, ensure_demo_access
 from wendu.helpdesk import actions, reports
