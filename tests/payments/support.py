@@ -26,13 +26,16 @@ from wendu.config import Settings
 from wendu.db import Database
 from wendu.identity.keys import KeyRing
 from wendu.identity.partners import register_partner
-from wendu.identity.sandbox import sandbox_existing_consent
+from wendu.identity.sandbox import sandbox_account_consent, sandbox_existing_consent
 from wendu.identity.tokens import issue_access_token
 from wendu.ledger.models import Account, LedgerTransaction, Posting
 from wendu.openbanking.pisp.jws import sign_detached
 
 PISP = "/open-banking/v4.0/pisp"
 CBPII = "/open-banking/v4.0/cbpii"
+AISP = "/open-banking/v4.0/aisp"
+STANDING_ORDER_CONSENTS = f"{PISP}/domestic-standing-order-consents"
+STANDING_ORDERS = f"{PISP}/domestic-standing-orders"
 
 
 def _datetime_with_zone(value: object) -> bool:
@@ -339,3 +342,46 @@ def standing_order_consent_body(
         "Data": {"Permission": "Create", "Initiation": initiation},
         "Risk": {"PaymentContextCode": "TransferToThirdParty"},
     }
+
+
+def standing_order_consent(bank: Bank, spec: Spec, tpp: Tpp, body: dict[str, Any]) -> str:
+    """Create a standing-order consent (request and response checked against the spec)."""
+    spec.check_request("/domestic-standing-order-consents", "post", body)
+    response = bank.post(STANDING_ORDER_CONSENTS, body, tpp.client_token, tpp)
+    assert response.status_code == 201, response.text
+    spec.check_response("/domestic-standing-order-consents", "post", response)
+    return str(response.json()["Data"]["ConsentId"])
+
+
+def submit_standing_order(
+    bank: Bank, spec: Spec, request: dict[str, Any], *, balance: int = 100_00
+) -> tuple[Tpp, Payer, str]:
+    """Create, authorise and submit a standing order; return (tpp, payer, order id)."""
+    tpp = bank.tpp()
+    payer = bank.payer(balance)
+    consent_id = standing_order_consent(bank, spec, tpp, request)
+    token = bank.authorise(tpp, payer, consent_id)
+    body = payment_body(consent_id, request)
+    spec.check_request("/domestic-standing-orders", "post", body)
+    response = bank.post(STANDING_ORDERS, body, token, tpp)
+    assert response.status_code == 201, response.text
+    spec.check_response("/domestic-standing-orders", "post", response)
+    return tpp, payer, response.json()["Data"]["DomesticStandingOrderId"]
+
+
+def ais_standing_orders(bank: Bank, tpp: Tpp, payer: Payer) -> Response:
+    """List the payer's standing orders through AIS, as the same partner with the
+    customer's account-access consent (asserting 200)."""
+    with bank.db.session() as s:
+        ais = sandbox_account_consent(
+            s,
+            bank.keyring,
+            bank.settings,
+            client_id=tpp.client_id,
+            customer_id=payer.customer_id,
+            permissions=["ReadAccountsBasic", "ReadStandingOrdersDetail"],
+            account_ids=[payer.account_id],
+        )
+    listed = bank.get(f"{AISP}/accounts/{payer.account_id}/standing-orders", ais.access_token)
+    assert listed.status_code == 200, listed.text
+    return listed

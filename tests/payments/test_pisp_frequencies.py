@@ -12,18 +12,22 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import func, select
 
-from payments.support import PISP, Bank, Spec, payment_body, standing_order_consent_body
+from payments.support import (
+    STANDING_ORDER_CONSENTS,
+    Bank,
+    Spec,
+    ais_standing_orders,
+    standing_order_consent_body,
+    submit_standing_order,
+)
 from wendu.identity.models import Consent
-from wendu.identity.sandbox import sandbox_account_consent
 from wendu.kit.holidays import WorkingDays, working_days
 from wendu.ledger.models import StandingOrder
 from wendu.openbanking.pisp.models import Instalment, Payment
 from wendu.openbanking.pisp.schedule import Plan, week_in_month
 from wendu.openbanking.pisp.tasks import run_due
 
-CONSENTS = f"{PISP}/domestic-standing-order-consents"
-ORDERS = f"{PISP}/domestic-standing-orders"
-AISP = "/open-banking/v4.0/aisp"
+CONSENTS = STANDING_ORDER_CONSENTS
 CST = ZoneInfo("Asia/Shanghai")
 WEEKDAYS = WorkingDays(lambda day: day.weekday() < 5)  # UTC, no holidays
 CHINA = working_days("CN", "Asia/Shanghai")
@@ -164,34 +168,8 @@ def ais_spec(shared_dir: Path) -> Spec:
     return Spec(path, "urn:uk-openbanking-4.0:account-info")
 
 
-def _order(bank: Bank, spec: Spec, request: dict[str, Any]) -> tuple[Any, Any, str]:
-    tpp = bank.tpp()
-    payer = bank.payer(1_000_00)
-    spec.check_request("/domestic-standing-order-consents", "post", request)
-    consent = bank.post(CONSENTS, request, tpp.client_token, tpp)
-    assert consent.status_code == 201, consent.text
-    spec.check_response("/domestic-standing-order-consents", "post", consent)
-    token = bank.authorise(tpp, payer, consent.json()["Data"]["ConsentId"])
-    body = payment_body(consent.json()["Data"]["ConsentId"], request)
-    response = bank.post(ORDERS, body, token, tpp)
-    assert response.status_code == 201, response.text
-    spec.check_response("/domestic-standing-orders", "post", response)
-    return tpp, payer, response.json()["Data"]["DomesticStandingOrderId"]
-
-
 def _listed(bank: Bank, ais_spec: Spec, tpp: Any, payer: Any) -> dict[str, Any]:
-    with bank.db.session() as s:
-        ais = sandbox_account_consent(
-            s,
-            bank.keyring,
-            bank.settings,
-            client_id=tpp.client_id,
-            customer_id=payer.customer_id,
-            permissions=["ReadAccountsBasic", "ReadStandingOrdersDetail"],
-            account_ids=[payer.account_id],
-        )
-    listed = bank.get(f"{AISP}/accounts/{payer.account_id}/standing-orders", ais.access_token)
-    assert listed.status_code == 200, listed.text
+    listed = ais_standing_orders(bank, tpp, payer)
     ais_spec.check_response("/accounts/{AccountId}/standing-orders", "get", listed)
     [order] = listed.json()["Data"]["StandingOrder"]
     return dict(order)
@@ -226,7 +204,7 @@ def test_an_order_with_a_new_frequency_pays_on_its_dates(
     bank: Bank, pis_spec: Spec, ais_spec: Spec, frequency: str, dates: list[str]
 ) -> None:
     request = standing_order_consent_body(_at(dates[0]), frequency, count=3)
-    tpp, payer, order_id = _order(bank, pis_spec, request)
+    tpp, payer, order_id = submit_standing_order(bank, pis_spec, request, balance=1_000_00)
     order = _listed(bank, ais_spec, tpp, payer)
     assert order["MandateRelatedInformation"]["Frequency"] == {"Type": frequency}
     assert datetime.fromisoformat(order["NextPaymentDateTime"]) == _at(dates[0])

@@ -7,7 +7,6 @@ import json
 import secrets
 import threading
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any
 from zoneinfo import ZoneInfo
 
 import httpx
@@ -17,15 +16,17 @@ from sqlalchemy import func, select
 from factories import add_transaction
 from payments.support import (
     PISP,
+    STANDING_ORDER_CONSENTS,
+    STANDING_ORDERS,
     Bank,
     Spec,
-    Tpp,
+    ais_standing_orders,
     now_utc,
     payment_body,
     payment_consent_body,
     standing_order_consent_body,
+    submit_standing_order,
 )
-from wendu.identity.sandbox import sandbox_account_consent
 from wendu.kit.holidays import WorkingDays, working_days
 from wendu.ledger.models import Account, LedgerTransaction, StandingOrder
 from wendu.openbanking.pisp.models import Instalment, Payment
@@ -33,9 +34,8 @@ from wendu.openbanking.pisp.schedule import Plan
 from wendu.openbanking.pisp.standing_orders import bank_working_days, execute_standing_order
 from wendu.openbanking.pisp.tasks import run_due
 
-CONSENTS = f"{PISP}/domestic-standing-order-consents"
-ORDERS = f"{PISP}/domestic-standing-orders"
-AISP = "/open-banking/v4.0/aisp"
+CONSENTS = STANDING_ORDER_CONSENTS
+ORDERS = STANDING_ORDERS
 CST = ZoneInfo("Asia/Shanghai")
 # Monday to Friday in UTC, no holidays: the calendar of the pattern tests below.
 WEEKDAYS = WorkingDays(lambda day: day.weekday() < 5)
@@ -48,30 +48,6 @@ def _code(response: httpx.Response) -> str:
 
 def _first_at() -> datetime:
     return (now_utc() + timedelta(days=3)).replace(microsecond=0)
-
-
-def _consent(bank: Bank, spec: Spec, tpp: Tpp, body: dict[str, Any]) -> str:
-    spec.check_request("/domestic-standing-order-consents", "post", body)
-    response = bank.post(CONSENTS, body, tpp.client_token, tpp)
-    assert response.status_code == 201, response.text
-    spec.check_response("/domestic-standing-order-consents", "post", response)
-    return str(response.json()["Data"]["ConsentId"])
-
-
-def _order(
-    bank: Bank, spec: Spec, request: dict[str, Any], *, balance: int = 100_00
-) -> tuple[Tpp, Any, str]:
-    """Create, authorise and submit a standing order; return (tpp, payer, order id)."""
-    tpp = bank.tpp()
-    payer = bank.payer(balance)
-    consent_id = _consent(bank, spec, tpp, request)
-    token = bank.authorise(tpp, payer, consent_id)
-    body = payment_body(consent_id, request)
-    spec.check_request("/domestic-standing-orders", "post", body)
-    response = bank.post(ORDERS, body, token, tpp)
-    assert response.status_code == 201, response.text
-    spec.check_response("/domestic-standing-orders", "post", response)
-    return tpp, payer, response.json()["Data"]["DomesticStandingOrderId"]
 
 
 def _instalments(bank: Bank, order_id: str) -> list[tuple[int, int, str]]:
@@ -102,7 +78,7 @@ def test_standing_order_is_set_up_seen_by_ais_and_pays_each_instalment_once(
     request = standing_order_consent_body(
         first_at, "EvryDay", first="10.00", recurring="5.00", final="7.00", count=3
     )
-    tpp, payer, order_id = _order(bank, pis_spec, request)
+    tpp, payer, order_id = submit_standing_order(bank, pis_spec, request)
 
     got = bank.get(f"{ORDERS}/{order_id}", tpp.client_token)
     pis_spec.check_response("/domestic-standing-orders/{DomesticStandingOrderId}", "get", got)
@@ -115,18 +91,7 @@ def test_standing_order_is_set_up_seen_by_ais_and_pays_each_instalment_once(
     pis_spec.check_response("/domestic-standing-order-consents/{ConsentId}", "get", consent)
 
     # AIS: the customer's account now has the standing order.
-    with bank.db.session() as s:
-        ais = sandbox_account_consent(
-            s,
-            bank.keyring,
-            bank.settings,
-            client_id=tpp.client_id,
-            customer_id=payer.customer_id,
-            permissions=["ReadAccountsBasic", "ReadStandingOrdersDetail"],
-            account_ids=[payer.account_id],
-        )
-    listed = bank.get(f"{AISP}/accounts/{payer.account_id}/standing-orders", ais.access_token)
-    assert listed.status_code == 200, listed.text
+    listed = ais_standing_orders(bank, tpp, payer)
     [order] = listed.json()["Data"]["StandingOrder"]
     assert order["MandateRelatedInformation"]["Frequency"]["Type"] == "EvryDay"
     assert order["CreditorAccount"]["Identification"] == "60161331926819"
@@ -147,7 +112,7 @@ def test_standing_order_is_set_up_seen_by_ais_and_pays_each_instalment_once(
     run_due(bank.db, bank.settings, first_at + timedelta(hours=1))
     assert _instalments(bank, order_id) == [(0, 10_00, "ACSC")]
     assert bank.balance(payer.account_id) == 90_00
-    listed = bank.get(f"{AISP}/accounts/{payer.account_id}/standing-orders", ais.access_token)
+    listed = ais_standing_orders(bank, tpp, payer)
     [order] = listed.json()["Data"]["StandingOrder"]
     assert order["NextPaymentDateTime"].startswith(
         (first_at + timedelta(days=1)).date().isoformat()
@@ -309,7 +274,7 @@ def test_an_every_working_day_order_skips_new_year_s_day(bank: Bank, pis_spec: S
     first_at = _next_new_years_eve()
     new_year = date(first_at.astimezone(CST).year + 1, 1, 1)
     request = standing_order_consent_body(first_at, "EvryWorkgDay", first="10.00", count=3)
-    tpp, payer, order_id = _order(bank, pis_spec, request)
+    tpp, payer, order_id = submit_standing_order(bank, pis_spec, request)
     run_due(bank.db, bank.settings, first_at)
     assert _instalments(bank, order_id) == [(0, 10_00, "ACSC")]
 
@@ -317,18 +282,7 @@ def test_an_every_working_day_order_skips_new_year_s_day(bank: Bank, pis_spec: S
     run_due(bank.db, bank.settings, datetime.combine(new_year, time(12), CST))
     assert _instalments(bank, order_id) == [(0, 10_00, "ACSC")]
 
-    with bank.db.session() as s:
-        ais = sandbox_account_consent(
-            s,
-            bank.keyring,
-            bank.settings,
-            client_id=tpp.client_id,
-            customer_id=payer.customer_id,
-            permissions=["ReadAccountsBasic", "ReadStandingOrdersDetail"],
-            account_ids=[payer.account_id],
-        )
-    listed = bank.get(f"{AISP}/accounts/{payer.account_id}/standing-orders", ais.access_token)
-    assert listed.status_code == 200, listed.text
+    listed = ais_standing_orders(bank, tpp, payer)
     [order] = listed.json()["Data"]["StandingOrder"]
     upcoming = datetime.fromisoformat(order["NextPaymentDateTime"]).astimezone(CST)
     assert upcoming.time() == time(9)
@@ -400,7 +354,7 @@ def test_an_unfunded_instalment_fails_alone(bank: Bank, pis_spec: Spec) -> None:
     request = standing_order_consent_body(
         first_at, "IntrvlWkDay:01:0" + str(first_at.isoweekday()), first="8.00", recurring="8.00"
     )
-    tpp, payer, order_id = _order(bank, pis_spec, request, balance=5_00)
+    tpp, payer, order_id = submit_standing_order(bank, pis_spec, request, balance=5_00)
     run_due(bank.db, bank.settings, first_at)
     assert _instalments(bank, order_id) == [(0, 8_00, "RJCT")]
     assert _ledger_rows(bank, order_id) == 0
