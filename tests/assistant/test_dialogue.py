@@ -51,6 +51,36 @@ def test_topic_change_mid_task_abandons_the_pending_action(
     assert 'leaving "freezing a card" aside' in switched and "transactions" in switched
 
 
+def test_a_refusal_that_asks_for_something_else_goes_on_with_it(
+    client: TestClient, db: Database, app: Any, settings: Any
+) -> None:
+    customer = make_bank_customer(db)
+    chat = open_chat(client, db, app, settings, customer)
+    last4 = customer.card_last4[0]
+    assert "确认要立即冻结" in chat.text("我的卡丢了")
+    reply = chat.text("算了，先帮我查一下余额")
+    assert "已取消" in reply and "可用余额" in reply
+    state = client.get(f"/chat/v1/sessions/{chat.session_id}", headers=chat.headers).json()
+    assert state["pending"] is None and state["flow"] is None
+    assert _card_status(db, customer.card_ids[0]) == "active"
+    # English, and a refusal that says nothing new ends at "cancelled".
+    assert "Shall I freeze" in chat.text(f"my card ending {last4} is lost")
+    reply = chat.text("no, show my recent transactions")
+    assert "cancelled" in reply and "transactions" in reply.split("cancelled", 1)[1]
+    assert "Shall I freeze" in chat.text(f"my card ending {last4} is lost")
+    assert chat.text("no thanks") == "OK, cancelled. Nothing was changed."
+    assert _card_status(db, customer.card_ids[0]) == "active"
+
+
+def _card_status(db: Database, card_id: str) -> str:
+    from wendu.ledger.models import Card
+
+    with db.session(write=False) as s:
+        card = s.get(Card, card_id)
+        assert card is not None
+        return card.status
+
+
 def test_two_fallbacks_in_a_row_hand_off(
     client: TestClient, db: Database, app: Any, settings: Any
 ) -> None:

@@ -60,6 +60,8 @@ _NO = re.compile(
     re.IGNORECASE,
 )
 _NEGATED = re.compile(r"\b(not|don'?t|no)\b|不|别", re.IGNORECASE)
+# Intents that say nothing new after a refusal ("no thanks", "不用了，再见").
+_CLOSINGS = ("greeting", "goodbye", "thanks", "out_of_scope")
 _REVOKE_WORDS = re.compile(r"revoke|remove|disconnect|cancel|stop|取消|撤销|解除|删除|关闭", re.I)
 
 
@@ -177,7 +179,7 @@ class Turn:
             self.state["pending"] = None
             self.state["flow"] = None
             self.reply("cancelled")
-            return True
+            return not self._asks_something_else()
         if self.u.confident and self.u.intent not in ("goodbye", "thanks"):
             self._abandon(pending["flow"])
             return False
@@ -189,7 +191,7 @@ class Turn:
         if _NO.match(self.u.text):
             self.state["flow"] = None
             self.reply("cancelled")
-            return True
+            return not self._asks_something_else()
         if flow["name"] == "freeze_card" and (card := self._pick_card(flow["options"])):
             self._confirm_freeze(card)
             return True
@@ -202,6 +204,15 @@ class Turn:
         self.reply("card_which" if flow["name"] == "freeze_card" else "app_which",
                    cards=", ".join(o["last4"] for o in flow["options"]))  # fmt: skip
         return True
+
+    def _asks_something_else(self) -> bool:
+        """Return True when a refusal goes on to ask for something else in the same message
+        ("算了，我想看看理财产品", "no, show my balance"): the task is cancelled and the
+        turn goes on with the new request instead of ending at "cancelled"."""
+        refusal = _NO.match(self.u.text)
+        rest = self.u.text[refusal.end() :] if refusal else ""
+        words = re.sub(r"[\W_]+", "", rest)
+        return len(words) >= 4 and self.u.confident and self.u.intent not in _CLOSINGS
 
     def _abandon(self, name: str) -> None:
         self.state["pending"] = None
