@@ -383,17 +383,18 @@ def test_canned_response_fills_in_the_customers_name(app, db: Database, world: W
 def test_canned_response_in_english_uses_the_latin_name_and_the_ticket(  # type: ignore[no-untyped-def]
     app, db: Database, world: World
 ) -> None:
-    from tests.console.conftest import handed_off_chat, new_staff
+    from tests.console.conftest import handed_off_chat, new_staff, new_team
     from tests.factories import make_customer
 
     from wendu.helpdesk import tickets
     from wendu.helpdesk.canned import create_canned
     from wendu.helpdesk.conversations import get_conversation
 
-    agent_id, username = new_staff(db, "agent", team_id=world.team_a)
+    team = new_team(db, "Latin")
+    agent_id, username = new_staff(db, "agent", team_id=team)
     with db.session() as s:
         customer_id = make_customer(s, full_name="周若云", name_latin="Zhou Ruoyun").id
-    conv_id = handed_off_chat(db, world.team_a, customer_id, "my card is blocked", "blocked")
+    conv_id = handed_off_chat(db, team, customer_id, "my card is blocked", "blocked")
     with db.session() as s:
         conversation = get_conversation(s, conv_id)
         conversation.language = "en"
@@ -405,7 +406,7 @@ def test_canned_response_in_english_uses_the_latin_name_and_the_ticket(  # type:
             shortcut="ref_en",
             body="Dear {{customer.name}}, your case is {{ticket.reference}}.",
             language="en",
-            team_id=world.team_a,
+            team_id=team,
             created_by=agent_id,
         ).id
     b = login(app, username)

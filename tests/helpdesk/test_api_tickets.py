@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 
 from sqlalchemy import select
 from tests.factories import add_transaction, make_account, make_customer
@@ -183,3 +184,21 @@ def test_ticket_from_a_conversation_links_transactions_and_conversations(
     )
     detail = desk.ok("a1", "GET", f"/tickets/{ticket['ticket']['id']}")
     assert detail["ticket"]["status"] == "open" and detail["ticket"]["first_response_at"]
+
+
+def test_references_survive_the_masking_of_card_numbers(desk: Desk) -> None:
+    from wendu.helpdesk.tickets import format_reference
+    from wendu.kit.masking import mask_sensitive
+
+    day = dt.date(2026, 11, 29)
+    # A busy day still gives readable references (13+ digits would be masked as a card).
+    for number in (1, 42, 9_999, 10_000, 999_999):
+        reference = format_reference(day, number, "KQXM")
+        assert mask_sensitive(f"您的工单号 {reference}。") == f"您的工单号 {reference}。"
+    assert format_reference(day, 42, "KQXM") == "T261129-0042-KQXM"
+
+    desk.staff("a1")
+    created = desk.ok("a1", "POST", "/tickets", 201, json={"subject": "查询", "kind": "request"})
+    reference = created["ticket"]["reference"]
+    assert re.fullmatch(r"T\d{6}-\d{4}-[A-HJ-NP-Z]{4}", reference), reference
+    assert mask_sensitive(reference) == reference

@@ -158,7 +158,7 @@ class Ticket(Base):
     )
 
     id: Mapped[str] = mapped_column(String(40), primary_key=True)
-    reference: Mapped[str] = mapped_column(String(20), unique=True)  # e.g. T20261129-0042
+    reference: Mapped[str] = mapped_column(String(20), unique=True)  # e.g. T261129-0042-KQXM
     customer_id: Mapped[str | None] = mapped_column(ForeignKey("customers.id"))
     conversation_id: Mapped[str | None] = mapped_column(ForeignKey("helpdesk_conversations.id"))
     partner_id: Mapped[str | None] = mapped_column(ForeignKey("partners.id"))

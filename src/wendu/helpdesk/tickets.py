@@ -9,6 +9,7 @@ the clock next has an event to emit. Every change leaves a ``TicketEvent`` in th
 from __future__ import annotations
 
 import datetime as dt
+import secrets
 from functools import cache
 from typing import Any
 
@@ -98,12 +99,34 @@ def history(session: Session, ticket: Ticket, entry: str, actor: str | None, **d
     )
 
 
+# Letters only (no I or O to misread as 1 or 0): the check code never extends a digit run.
+_CHECK_LETTERS = "ABCDEFGHJKLMNPQRSTUVWXYZ"
+
+
+def format_reference(day: dt.date, number: int, check: str) -> str:
+    """Return the reference customers quote, e.g. ``T261129-0042-KQXM``.
+
+    Card and account numbers are masked wherever text is stored (any run of 13 or more
+    digits, see ``kit.masking``), so a reference must never hold such a run or the customer
+    would be told ``T*********0110fc0``: a six-digit date and the day's number stay under
+    13 digits up to 999,999 tickets a day, and the check code is letters.
+    """
+    return f"{_day_prefix(day)}{number:04d}-{check}"
+
+
+def _day_prefix(day: dt.date) -> str:
+    return f"T{day:%y%m%d}-"
+
+
 def _reference(session: Session, now: dt.datetime) -> str:
-    day = now.strftime("%Y%m%d")
+    day = now.date()
     count = session.execute(
-        select(func.count()).select_from(Ticket).where(Ticket.reference.like(f"T{day}-%"))
+        select(func.count())
+        .select_from(Ticket)
+        .where(Ticket.reference.like(f"{_day_prefix(day)}%"))
     ).scalar_one()
-    return f"T{day}-{count + 1:04d}-{new_id('r', 4)[-4:]}"
+    check = "".join(secrets.choice(_CHECK_LETTERS) for _ in range(4))
+    return format_reference(day, count + 1, check)
 
 
 def _segment(session: Session, customer_id: str | None) -> str | None:
