@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from fastapi.testclient import TestClient
@@ -70,6 +71,32 @@ def test_a_refusal_that_asks_for_something_else_goes_on_with_it(
     assert "Shall I freeze" in chat.text(f"my card ending {last4} is lost")
     assert chat.text("no thanks") == "OK, cancelled. Nothing was changed."
     assert _card_status(db, customer.card_ids[0]) == "active"
+
+
+def test_a_card_can_be_picked_by_its_place_in_the_list(
+    client: TestClient, db: Database, app: Any, settings: Any
+) -> None:
+    customer = make_bank_customer(db, cards=2)
+    chat = open_chat(client, db, app, settings, customer)
+    for lost, which, place in (
+        ("我的卡丢了", "第二张", 1),
+        ("I lost my card", "the first one", 0),
+        ("my card was stolen", "yes", None),  # no answer: asked again, still in the task
+        ("my card was stolen", "the last one", 1),
+    ):
+        listed = chat.text(lost)
+        order = re.findall(r"\d{4}", listed)
+        assert sorted(order) == sorted(customer.card_last4), listed
+        reply = chat.text(which)
+        if place is None:
+            assert "Which one should I freeze" in reply, reply
+            state = client.get(f"/chat/v1/sessions/{chat.session_id}", headers=chat.headers)
+            assert state.json()["flow"] == "freeze_card"
+            chat.text("no")
+            continue
+        assert order[place] in reply and ("Shall I freeze" in reply or "确认要立即冻结" in reply)
+        chat.text("no")
+    assert {_card_status(db, card) for card in customer.card_ids} == {"active"}
 
 
 def _card_status(db: Database, card_id: str) -> str:

@@ -62,6 +62,14 @@ _NO = re.compile(
 _NEGATED = re.compile(r"\b(not|don'?t|no)\b|不|别", re.IGNORECASE)
 # Intents that say nothing new after a refusal ("no thanks", "不用了，再见").
 _CLOSINGS = ("greeting", "goodbye", "thanks", "out_of_scope")
+# Picking one of the listed options by position: "the second one", "第二张", "the last".
+_ORDINAL_WORDS = {
+    "first": 1, "1st": 1, "second": 2, "2nd": 2, "third": 3, "3rd": 3,
+    "fourth": 4, "4th": 4, "fifth": 5, "5th": 5,
+}  # fmt: skip
+_ZH_ORDINAL = re.compile(r"第\s*([一二两三四五六七八九]|\d{1,2})")
+_ZH_DIGITS = "一二三四五六七八九"
+_LAST_OPTION = re.compile(r"\blast (one|card|app)\b|^\s*(the )?last\b|最后(一|那)", re.I)
 _REVOKE_WORDS = re.compile(r"revoke|remove|disconnect|cancel|stop|取消|撤销|解除|删除|关闭", re.I)
 
 
@@ -198,7 +206,9 @@ class Turn:
         if flow["name"] == "revoke_app" and (app := self._pick_app(flow["options"])):
             self._confirm_revoke(app)
             return True
-        if self.u.confident:
+        # "yes" or "hi" is no answer to "which one?", and no new topic either: ask again.
+        small_talk = self.u.intent in ("greeting", "thanks") or _YES.match(self.u.text)
+        if self.u.confident and not small_talk:
             self._abandon(flow["name"])
             return False
         self.reply("card_which" if flow["name"] == "freeze_card" else "app_which",
@@ -213,6 +223,24 @@ class Turn:
         rest = self.u.text[refusal.end() :] if refusal else ""
         words = re.sub(r"[\W_]+", "", rest)
         return len(words) >= 4 and self.u.confident and self.u.intent not in _CLOSINGS
+
+    def _option_at(self, options: list[dict[str, Any]]) -> dict[str, Any] | None:
+        """Return the option the customer picked by position ("the first one", "第二张",
+        "2", "the last one"), if any."""
+        text = self.u.text.strip().lower()
+        position: int | None = None
+        if _LAST_OPTION.search(text):
+            position = len(options)
+        elif zh := _ZH_ORDINAL.search(text):
+            value = zh.group(1).replace("两", "二")
+            position = int(value) if value.isdigit() else _ZH_DIGITS.index(value) + 1
+        elif ordinals := [w for w in re.findall(r"[a-z0-9]+", text) if w in _ORDINAL_WORDS]:
+            position = _ORDINAL_WORDS[ordinals[0]]
+        elif number := re.fullmatch(r"\D*(\d{1,2})\D*", text):
+            position = int(number.group(1))
+        if position is not None and 1 <= position <= len(options):
+            return options[position - 1]
+        return None
 
     def _abandon(self, name: str) -> None:
         self.state["pending"] = None
@@ -323,7 +351,9 @@ class Turn:
             if entity.get("entity") in ("card", "card_ref", "account", "account_ref"):
                 digits.update(re.findall(r"\d{4}", str(entity.get("value", "")))[-1:])
         matches = [o for o in options if o["last4"] in digits]
-        return matches[0] if len(matches) == 1 else None
+        if len(matches) == 1:
+            return matches[0]
+        return None if digits else self._option_at(options)
 
     def _confirm_freeze(self, card: dict[str, Any]) -> None:
         self.state["flow"] = None
@@ -356,10 +386,7 @@ class Turn:
         named = [o for o in options if o["name"].lower() in text]
         if len(named) == 1:
             return named[0]
-        number = re.fullmatch(r"\D*(\d{1,2})\D*", text)
-        if number and 1 <= int(number.group(1)) <= len(options):
-            return options[int(number.group(1)) - 1]
-        return None
+        return self._option_at(options)
 
     def _confirm_revoke(self, app: dict[str, Any]) -> None:
         self.state["flow"] = None
