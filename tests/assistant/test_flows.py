@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from fastapi.testclient import TestClient
@@ -164,6 +165,49 @@ def test_product_inquiry_reads_the_catalogue(
     chat = open_chat(client, db, app, settings, customer)
     assert "稳盈理财" in chat.text("你们有什么理财产品")
     assert "Steady Income Fund" in chat.text("what products do you offer?")
+
+
+def test_product_inquiry_lists_what_was_asked_for(
+    client: TestClient, db: Database, app: Any, settings: Any
+) -> None:
+    from factories import make_product
+
+    with db.session() as s:
+        for kind, risk in (("wealth", "R1"), ("wealth", "R5"), ("card", None), ("deposit", None)):
+            make_product(s, kind=kind, risk_level=risk)
+    chat = open_chat(client, db, app, settings, make_bank_customer(db))
+
+    def kinds(reply: str) -> list[str]:
+        return re.findall(r"[（(]([a-z]+(?:, R\d)?)", reply)
+
+    low = kinds(chat.text("我想买点低风险的理财产品"))
+    assert low and all(k in ("wealth, R1", "wealth, R2") for k in low), low
+    high = kinds(chat.text("any high risk investment funds?"))
+    assert high and all(k in ("wealth, R4", "wealth, R5") for k in high), high
+    cards = kinds(chat.text("what credit cards do you have"))
+    assert cards and set(cards) == {"card"}, cards
+
+
+def test_wanted_products_reads_kinds_and_risk_from_the_message() -> None:
+    from wendu.assistant.flows.tasks import wanted_products
+
+    catalogue = [
+        {"kind": "card", "risk_level": None, "id": "c"},
+        {"kind": "wealth", "risk_level": "R5", "id": "w5"},
+        {"kind": "deposit", "risk_level": None, "id": "d"},
+        {"kind": "wealth", "risk_level": "R2", "id": "w2"},
+        {"kind": "savings", "risk_level": None, "id": "s"},
+    ]
+
+    def ids(text: str) -> list[str]:
+        return [p["id"] for p in wanted_products(catalogue, text)]
+
+    assert ids("what savings products with low risk") == ["d", "s"]
+    assert ids("低风险理财") == ["w2"]
+    assert ids("高收益的投资") == ["w5"]
+    assert ids("what do you offer") == ["w2", "w5", "d", "s", "c"]  # all, wealth first
+    assert ids("low risk credit card") == ["c"]  # no risk level counts as low
+    assert ids("high risk mortgage") == ids("what do you offer")  # nothing left: all
 
 
 def test_complaint_hands_off_with_context(

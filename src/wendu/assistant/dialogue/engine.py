@@ -312,7 +312,7 @@ class Turn:
         elif intent == "manage_connected_apps":
             await self._start_apps()
         elif intent == "product_inquiry":
-            self.fx.replies.extend(await tasks.product_lines(self.api, self.lang))
+            self.fx.replies.extend(await tasks.product_lines(self.api, self.lang, self.u.text))
         elif intent in TRANSFER_INTENTS:
             await self._trace_transfer()
         else:

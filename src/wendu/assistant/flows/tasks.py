@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime, time
 from typing import Any
 
@@ -154,19 +155,55 @@ def _same_amount(txn: dict[str, Any], amount: str) -> bool:
         return False
 
 
-async def product_lines(api: BankApi, lang: str) -> list[str]:
-    """Return the product catalogue in the customer's language."""
-    products = await api.products()
+# What a customer calls each kind of product in the catalogue (zh and en).
+PRODUCT_KINDS = {
+    "current": re.compile(r"current account|checking|活期|结算账户", re.I),
+    "savings": re.compile(r"sav(e|ing|er)|储蓄|存钱|攒钱", re.I),
+    "deposit": re.compile(r"deposit|savings|定期|存款|存单", re.I),
+    "wealth": re.compile(r"wealth|fund|invest|bond|equit|stock|理财|基金|投资|债券|股票", re.I),
+    "loan": re.compile(r"loan|mortgage|borrow|贷款|房贷|车贷|借钱", re.I),
+    "card": re.compile(r"credit card|信用卡", re.I),
+}
+_LOW_RISK = re.compile(r"low[- ]?risk|safe|conservative|stable|低风险|稳健|保本|安全|稳妥", re.I)
+_HIGH_RISK = re.compile(r"high[- ]?(risk|return)|aggressive|高风险|高收益|激进", re.I)
+PRODUCTS_SHOWN = 8
+SHOWN_FIRST = ("wealth", "deposit", "savings", "current", "loan", "card")
+
+
+def wanted_products(products: list[dict[str, Any]], text: str) -> list[dict[str, Any]]:
+    """Return the products the message asks about: the kinds it names, then its risk
+    appetite (low: R1–R2, products without a risk level count as low; high: R4–R5).
+
+    Nothing named (or nothing left): the whole catalogue. Listed in ``SHOWN_FIRST`` order,
+    lower risk first.
+    """
+    kinds = {kind for kind, words in PRODUCT_KINDS.items() if words.search(text)}
+    chosen = [p for p in products if not kinds or p["kind"] in kinds]
+    if _LOW_RISK.search(text):
+        chosen = [p for p in chosen if (p.get("risk_level") or "R1") <= "R2"]
+    elif _HIGH_RISK.search(text):
+        chosen = [p for p in chosen if (p.get("risk_level") or "R1") >= "R4"]
+    if not chosen:
+        chosen = products
+    rank = {kind: i for i, kind in enumerate(SHOWN_FIRST)}
+    return sorted(chosen, key=lambda p: (rank.get(p["kind"], len(rank)), p.get("risk_level") or ""))
+
+
+async def product_lines(api: BankApi, lang: str, text: str = "") -> list[str]:
+    """Return the products the customer asks about (see ``wanted_products``) in their
+    language, with each wealth product's risk level."""
+    products = wanted_products(await api.products(), text)
     lines = [say("products_header", lang)]
-    for product in products[:8]:
+    for product in products[:PRODUCTS_SHOWN]:
         rate = product.get("interest_rate_percent")
+        risk = product.get("risk_level")
         lines.append(
             "- "
             + say(
                 "product_line",
                 lang,
                 name=product["name"].get(lang) or product["name"]["en"],
-                kind=product["kind"],
+                kind=product["kind"] + (f", {risk}" if risk else ""),
                 rate=f", {rate}%" if rate else "",
             )
         )
