@@ -20,7 +20,7 @@ from wendu.db import Database, utcnow
 from wendu.helpdesk import conversations
 from wendu.helpdesk.models import Message
 from wendu.identity.connected_apps import revoke_connected_app
-from wendu.identity.models import Consent
+from wendu.identity.models import Consent, Partner
 
 
 def _events(body: str) -> list[tuple[str, dict[str, Any]]]:
@@ -175,6 +175,14 @@ def test_wendu_chat_against_the_embedded_app(
     assert f"sandbox customer {customer.customer_id}" in result.output
     assert "bot> 您好" in result.output
     assert "可用余额 9333.00 CNY" in result.output
+    # The consent the terminal chat obtained ends with it: no stale connected app is left.
+    with db.session(write=False) as s:
+        statuses = s.execute(
+            select(Consent.status)
+            .join(Partner, Partner.id == Consent.partner_id)
+            .where(Consent.customer_id == customer.customer_id, Partner.name == "wendu chat CLI")
+        ).scalars()
+        assert list(statuses) == ["CANC"]
 
 
 def _widget_consents(db: Database, customer_id: str) -> dict[str, str]:

@@ -110,6 +110,28 @@ def test_revoke_in_chinese_lists_apps_then_takes_a_number(
         assert s.get(Consent, second_consent).status == "CANC"  # type: ignore[union-attr]
 
 
+def test_cancel_the_first_one_picks_the_app_and_a_bare_yes_changes_nothing(
+    client: TestClient, db: Database, app: Any, settings: Any
+) -> None:
+    customer = make_bank_customer(db)
+    consents = []
+    for name in ("记账本", "理财通"):
+        _, client_id = make_partner(db, name=name)
+        consents.append(consent_token(db, app, settings, customer, client_id)[1])
+    chat = open_chat(client, db, app, settings, customer, first_party=True)
+    listing = chat.text("我授权了哪些应用")
+    first = re.search(r"1\. ([^;；。]+)", listing)
+    assert first, listing
+    # "取消" here means revoke, not "never mind": the first app is picked, to be confirmed.
+    assert f"确认要解除“{first.group(1).strip()}”的授权吗" in chat.text("取消第一个")
+    assert "已取消" in chat.text("不")
+    # Nothing waits for an answer now: a bare yes is acknowledged and changes nothing.
+    assert chat.text("好的") == "好的。还有什么可以帮您？"
+    assert chat.text("yes") == "OK. Is there anything else I can help with?"
+    with db.session() as s:
+        assert {s.get(Consent, c).status for c in consents} == {"AUTH"}  # type: ignore[union-attr]
+
+
 def test_refused_politely_when_the_consent_lacks_the_permission(
     client: TestClient, db: Database, app: Any, settings: Any
 ) -> None:

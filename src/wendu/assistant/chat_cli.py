@@ -3,7 +3,7 @@
 With ``--url`` it drives a running instance with a customer access token (``--token`` or
 ``WENDU_CHAT_TOKEN``). Without it, it starts the app in-process on the configured database
 and, in development only, obtains a token for ``--customer`` through the sandbox consent
-flow, as a partner app named "wendu chat CLI" would.
+flow, as a partner app named "wendu chat CLI" would; that consent ends with the chat.
 """
 
 from __future__ import annotations
@@ -24,7 +24,8 @@ PERMISSIONS = (
 )
 
 
-def _sandbox_token(app: Any, customer_id: str | None) -> tuple[str, str]:
+def _sandbox_token(app: Any, customer_id: str | None) -> tuple[str, str, str]:
+    """Return (access token, customer id, consent id) of a fresh consent for the CLI app."""
     from sqlalchemy import select
 
     from wendu.identity.models import Partner
@@ -51,7 +52,16 @@ def _sandbox_token(app: Any, customer_id: str | None) -> tuple[str, str]:
             customer_id=customer_id,
             permissions=list(PERMISSIONS),
         )
-        return made.access_token, customer_id
+        return made.access_token, customer_id, made.consent_id
+
+
+def _end_consent(app: Any, customer_id: str, consent_id: str) -> None:
+    """Revoke the chat's consent when the terminal chat ends, as a customer leaving would:
+    otherwise every ``wendu chat`` run would stay among the customer's connected apps."""
+    from wendu.identity.connected_apps import revoke_connected_app
+
+    with app.state.db.session() as session:
+        revoke_connected_app(session, customer_id, consent_id)
 
 
 @contextmanager
@@ -70,10 +80,15 @@ def _client(url: str | None, token: str | None, customer: str | None) -> Iterato
 
     app = create_app()
     with TestClient(app, base_url="http://localhost") as client:
-        if not token:
-            token, customer_id = _sandbox_token(app, customer)
-            typer.echo(f"(embedded app, sandbox customer {customer_id})")
-        yield client, token
+        if token:
+            yield client, token
+            return
+        token, customer_id, consent_id = _sandbox_token(app, customer)
+        typer.echo(f"(embedded app, sandbox customer {customer_id})")
+        try:
+            yield client, token
+        finally:
+            _end_consent(app, customer_id, consent_id)
 
 
 def chat(

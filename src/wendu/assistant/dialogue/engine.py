@@ -60,6 +60,10 @@ _NO = re.compile(
     re.IGNORECASE,
 )
 _NEGATED = re.compile(r"\b(not|don'?t|no)\b|不|别", re.IGNORECASE)
+# A whole message that only says yes or no (punctuation and spaces removed, lower case).
+_BARE_ANSWER = re.compile(
+    r"yes|yeah|yep|ok|okay|sure|no|nope|是|是的|对|对的|好|好的|可以|行|嗯|嗯嗯|不|不是|不用|否"
+)
 # Intents that say nothing new after a refusal ("no thanks", "不用了，再见").
 _CLOSINGS = ("greeting", "goodbye", "thanks", "out_of_scope")
 # Picking one of the listed options by position: "the second one", "第二张", "the last".
@@ -162,6 +166,10 @@ class Turn:
                 return self.fx
         elif self.state.get("flow") and await self._continue_flow():
             return self.fx
+        elif _BARE_ANSWER.fullmatch(re.sub(r"[\W_]+", "", u.text.lower())):
+            # "yes" / "好的" with nothing to confirm: acknowledge, don't guess an intent.
+            self.reply("anything_else")
+            return self.fx
         complaint = u.intent == "make_complaint" and u.confident
         if anger_rising(self.state["sentiments"]):
             # An angry customer goes to a person at once; for a complaint the agent files it.
@@ -196,16 +204,18 @@ class Turn:
 
     async def _continue_flow(self) -> bool:
         flow = self.state["flow"]
-        if _NO.match(self.u.text):
-            self.state["flow"] = None
-            self.reply("cancelled")
-            return not self._asks_something_else()
+        # A choice first: "取消第一个" / "cancel the first one" picks the app to revoke, and
+        # "不，是第二张" the card; either still has to be confirmed before anything happens.
         if flow["name"] == "freeze_card" and (card := self._pick_card(flow["options"])):
             self._confirm_freeze(card)
             return True
         if flow["name"] == "revoke_app" and (app := self._pick_app(flow["options"])):
             self._confirm_revoke(app)
             return True
+        if _NO.match(self.u.text):
+            self.state["flow"] = None
+            self.reply("cancelled")
+            return not self._asks_something_else()
         # "yes" or "hi" is no answer to "which one?", and no new topic either: ask again.
         small_talk = self.u.intent in ("greeting", "thanks") or _YES.match(self.u.text)
         if self.u.confident and not small_talk:

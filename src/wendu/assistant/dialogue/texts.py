@@ -75,6 +75,10 @@ TEXTS: dict[str, dict[str, str]] = {
         "zh": "请告诉我要解除哪个应用（名称或编号）。",
         "en": "Which app should I revoke (name or number)?",
     },
+    "anything_else": {
+        "zh": "好的。还有什么可以帮您？",
+        "en": "OK. Is there anything else I can help with?",
+    },
     "cancelled": {
         "zh": "好的，已取消，没有做任何操作。",
         "en": "OK, cancelled. Nothing was changed.",
