@@ -39,8 +39,28 @@ def test_transactions_filtered_by_merchant_and_date(
     assert "找到 1 笔交易" in zh and "38.00" in zh and "129.00" not in zh
     en = chat.text("show my transactions at Starbucks")
     assert "I found 1 transactions at Starbucks" in en and "-38.00 CNY" in en
+    # "How much did I spend": a filtered list carries its sums.
+    assert "合计：支出 38.00 CNY，收入 0.00 CNY" in zh
+    assert "In total: out 38.00 CNY, in 0.00 CNY" in en
     everything = chat.text("show my recent transactions")
     assert "129.00" in everything and "500.00" in everything
+    assert "In total" not in everything
+
+
+def test_totals_are_per_currency_and_exact() -> None:
+    from wendu.assistant.flows.tasks import totals
+
+    def txn(amount: str, currency: str, side: str) -> dict[str, Any]:
+        return {"Amount": {"Amount": amount, "Currency": currency}, "CreditDebitIndicator": side}
+
+    rows = [
+        txn("0.10", "CNY", "Debit"),
+        txn("0.20", "CNY", "Debit"),
+        txn("12.00", "USD", "Credit"),
+        txn("100.00", "CNY", "Credit"),
+    ]
+    assert totals(rows, "en") == "out 0.30 CNY, in 100.00 CNY; out 0.00 USD, in 12.00 USD"
+    assert totals(rows, "zh") == "支出 0.30 CNY，收入 100.00 CNY；支出 0.00 USD，收入 12.00 USD"
 
 
 def test_freeze_card_needs_confirmation(

@@ -35,6 +35,12 @@ TEXTS: dict[str, dict[str, str]] = {
         "zh": "为您找到 {n} 笔交易{filters}：",
         "en": "I found {n} transactions{filters}:",
     },
+    "tx_totals": {"zh": "合计：{totals}", "en": "In total: {totals}"},
+    "tx_out_in": {
+        "zh": "支出 {out} {currency}，收入 {into} {currency}",
+        "en": "out {out} {currency}, in {into} {currency}",
+    },
+    "list_separator": {"zh": "；", "en": "; "},
     "tx_none": {
         "zh": "没有找到符合条件的交易{filters}。",
         "en": "I found no transactions{filters}.",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import date, datetime, time
+from decimal import Decimal
 from typing import Any
 
 from wendu.assistant.dialogue.texts import say
@@ -98,6 +99,20 @@ def describe(txn: dict[str, Any]) -> dict[str, str]:
     }
 
 
+def totals(rows: list[dict[str, Any]], lang: str) -> str:
+    """Return money out and in over ``rows``, per currency ("out 12.50 CNY, in 0.00 CNY")."""
+    sums: dict[str, list[Decimal]] = {}
+    for txn in rows:
+        out_in = sums.setdefault(txn["Amount"]["Currency"], [Decimal(0), Decimal(0)])
+        out_in[0 if txn["CreditDebitIndicator"] == "Debit" else 1] += Decimal(
+            txn["Amount"]["Amount"]
+        )
+    return say("list_separator", lang).join(
+        say("tx_out_in", lang, out=f"{out:.2f}", into=f"{into:.2f}", currency=currency)
+        for currency, (out, into) in sorted(sums.items())
+    )
+
+
 async def transaction_lines(
     api: BankApi, lang: str, start: date | None, end: date | None, merchants: list[str]
 ) -> list[str]:
@@ -114,6 +129,8 @@ async def transaction_lines(
     if not rows:
         return [say("tx_none", lang, filters=filters)]
     lines = [say("tx_header", lang, n=len(rows), filters=filters)]
+    if filters:  # "how much did I spend at Starbucks last month?": the sums answer it
+        lines.append(say("tx_totals", lang, totals=totals(rows, lang)))
     for txn in rows[:SHOWN]:
         facts = describe(txn)
         lines.append(say("tx_line", lang, **facts))
