@@ -26,7 +26,7 @@ The teams, agents, canned responses and contacts themselves are data, in ``helpd
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -64,9 +64,10 @@ from wendu.ledger.models import Account, Customer, LedgerTransaction, Posting
 from wendu.ledger.sandbox import SandboxCoreBank
 
 
-@dataclass(frozen=True)
+@dataclass
 class HelpdeskShowcase:
-    """What one call added (all zero when the showcase was already there)."""
+    """What one call added (all zero when the showcase was already there); the steps below
+    count into it as they go."""
 
     teams: int = 0
     agents: int = 0
@@ -91,17 +92,6 @@ class HelpdeskShowcase:
 # The work ---------------------------------------------------------------------------------
 
 
-@dataclass
-class _Added:
-    teams: int = 0
-    agents: int = 0
-    canned: int = 0
-    conversations: int = 0
-    tickets: int = 0
-    surveys: int = 0
-    staff: dict[str, Staff] = field(default_factory=dict)
-
-
 def ensure_helpdesk_showcase(
     database: Database, settings: Settings, *, admin_username: str = DEMO_STAFF_USERNAME
 ) -> HelpdeskShowcase:
@@ -110,7 +100,7 @@ def ensure_helpdesk_showcase(
     ``admin_username`` (the demo admin, created by ``ensure_demo_access``) sets up teams and
     shared canned responses and joins every team. Needs a seeded bank for the customers.
     """
-    added = _Added()
+    added = HelpdeskShowcase()
     with database.session() as session:
         admin_user = session.execute(
             select(StaffUser).where(StaffUser.username == admin_username)
@@ -137,21 +127,14 @@ def ensure_helpdesk_showcase(
             _contact(session, settings, contact, customers, people, partner_id, added)
         for complaint in PHONE_COMPLAINTS:
             _phone_complaint(session, complaint, customers, people["wang.fang"], added)
-    return HelpdeskShowcase(
-        teams=added.teams,
-        agents=added.agents,
-        canned=added.canned,
-        conversations=added.conversations,
-        tickets=added.tickets,
-        surveys=added.surveys,
-    )
+    return added
 
 
 def _user(session: Session, username: str) -> StaffUser:
     return session.execute(select(StaffUser).where(StaffUser.username == username)).scalar_one()
 
 
-def _teams_and_agents(session: Session, admin: Staff, added: _Added) -> None:
+def _teams_and_agents(session: Session, admin: Staff, added: HelpdeskShowcase) -> None:
     """Create missing teams and agents; memberships only come with a new team or agent."""
     new_teams = set()
     for spec in TEAMS:
@@ -211,7 +194,7 @@ def _teams_and_agents(session: Session, admin: Staff, added: _Added) -> None:
             actions.set_presence(session, staff, agent.presence)
 
 
-def _canned(session: Session, admin: Staff, added: _Added) -> None:
+def _canned(session: Session, admin: Staff, added: HelpdeskShowcase) -> None:
     for spec in CANNED:
         for language, body in (("zh", spec.zh), ("en", spec.en)):
             exists = session.execute(
@@ -275,7 +258,7 @@ def _contact(
     customers: dict[str, list[Customer]],
     people: dict[str, Staff],
     partner_id: str | None,
-    added: _Added,
+    added: HelpdeskShowcase,
 ) -> None:
     customer = _pick(customers, contact.customer, contact.language)
     subject = mask_sensitive(contact.subject)[:200]
@@ -353,7 +336,7 @@ def _staff_step(
     conversation: Conversation,
     customer: Customer,
     people: dict[str, Staff],
-    added: _Added,
+    added: HelpdeskShowcase,
 ) -> None:
     if isinstance(step, Reply):
         canned_id = None
@@ -434,7 +417,7 @@ def _phone_complaint(
     complaint: PhoneComplaint,
     customers: dict[str, list[Customer]],
     supervisor: Staff,
-    added: _Added,
+    added: HelpdeskShowcase,
 ) -> None:
     customer = _pick(customers, complaint.customer, "zh")
     subject = mask_sensitive(complaint.subject)[:200]
