@@ -159,3 +159,45 @@ def test_login_refuses_open_redirects_and_missing_csrf(flow: Flow, world: World)
         },
     )
     assert sneaky.status_code == 303 and sneaky.headers["location"].startswith("/customer/apps")
+
+
+def test_login_next_is_checked_after_browsers_strip_tabs_and_newlines(
+    flow: Flow, world: World
+) -> None:
+    # Browsers drop tab, CR and LF from URLs and read "\" as "/": "/\t/evil.example/" is
+    # "//evil.example/", a link to another site.
+    for sneaky in (
+        "/\t/evil.example/",
+        "/\n/evil.example/",
+        "/\r/evil.example/",
+        "/\\evil.example/",
+        "\\/evil.example/",
+        " //evil.example/",
+        "/ /evil.example/",
+        "https:evil.example",
+        "/\x00/evil.example",
+    ):
+        browser = new_browser(flow.browser.app)
+        page = browser.get("/customer/login", params={"next": sneaky})
+        assert hidden(page.text, "next") == "/customer/apps", repr(sneaky)
+        response = browser.post(
+            "/customer/login",
+            data={
+                "username": world.username,
+                "password": world.password,
+                "csrf_token": hidden(page.text, "csrf_token"),
+                "next": sneaky,
+                "lang": "en",
+            },
+        )
+        assert response.status_code == 303, response.text
+        assert response.headers["location"] == "/customer/apps?lang=en", repr(sneaky)
+    kept = new_browser(flow.browser.app)
+    page = kept.get("/customer/login", params={"next": "/customer/apps?x=1"})
+    assert hidden(page.text, "next") == "/customer/apps?x=1"
+
+
+def test_console_login_next_is_checked_after_normalisation(app: FastAPI) -> None:
+    for sneaky in ("/console\t//evil.example/", "/console/\\/evil.example", "/console\n/x"):
+        page = new_browser(app).get("/console/login", params={"next": sneaky})
+        assert hidden(page.text, "next") == "/console", repr(sneaky)

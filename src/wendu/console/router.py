@@ -26,6 +26,7 @@ from wendu.console.static import static_response
 from wendu.deps import SessionDep
 from wendu.errors import not_found
 from wendu.identity.staff import authenticate
+from wendu.kit.redirects import local_path
 
 router = APIRouter(include_in_schema=False, route_class=ConsoleRoute)
 
@@ -36,7 +37,7 @@ def _to_login(request: Request) -> RedirectResponse:
 
 def _safe_next(target: str) -> str:
     # Only same-site console paths, so the login page cannot be used as an open redirect.
-    return target if target.startswith("/console") and "//" not in target else "/console"
+    return local_path(target, default="/console", prefix="/console")
 
 
 @router.get("/console/static/{name}")

@@ -34,6 +34,7 @@ from wendu.identity.models import Consent, Partner
 from wendu.identity.oauth import issue_authorization_code
 from wendu.identity.partners import get_partner_by_client_id
 from wendu.identity.texts import UI, kind_text, permission_text
+from wendu.kit.redirects import local_path
 from wendu.ledger.models import Account
 
 router = APIRouter(include_in_schema=False)
@@ -349,9 +350,7 @@ def _decision_error(err: WenduError) -> str:
 
 def _safe_next(target: str | None) -> str:
     # Only local paths, so the login page cannot be turned into an open redirect.
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return "/customer/apps"
+    return local_path(target, default="/customer/apps")
 
 
 @router.get("/customer/login")
