@@ -98,6 +98,19 @@ def _err(
     return WenduError(status, [ErrorItem(code, message, path, key, values)])
 
 
+def error_code(validation_error: Mapping[str, Any]) -> str:
+    """Return the ``U0xx`` code of one Pydantic validation error: U001 for a missing field,
+    U003 for a date or date-time, U002 for anything else."""
+    kind = str(validation_error.get("type", ""))
+    if kind == "missing":
+        return "U001"
+    if kind.startswith(("date", "datetime", "timezone")) or "date-time" in str(
+        validation_error.get("msg", "")
+    ):
+        return "U003"
+    return "U002"
+
+
 def bad_request(
     message: str,
     *,

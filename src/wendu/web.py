@@ -22,7 +22,7 @@ from wendu.audit.middleware import AuditMiddleware
 from wendu.audit.writer import AuditWriter
 from wendu.config import Settings
 from wendu.db import Database
-from wendu.errors import ErrorItem, WenduError, too_many_requests
+from wendu.errors import ErrorItem, WenduError, error_code, too_many_requests
 from wendu.ratelimit import Decision, RateLimiter, make_limiter
 
 log = logging.getLogger("wendu.web")
@@ -58,10 +58,7 @@ def register_error_handlers(app: FastAPI) -> None:
         items = []
         for err in exc.errors()[:20]:
             loc = tuple(err.get("loc", ()))
-            kind = str(err.get("type", ""))
-            code = "U001" if kind == "missing" else "U002"
-            if kind.startswith("json"):
-                code = "U002"
+            code = error_code(err)
             msg = str(err.get("msg", "invalid value"))
             items.append(ErrorItem(code, msg, _loc_to_path(loc) or None))
         if not items:

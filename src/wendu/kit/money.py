@@ -5,6 +5,16 @@ from __future__ import annotations
 from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
 
 MINOR_UNITS = {"CNY": 2, "GBP": 2, "USD": 2, "EUR": 2, "JPY": 0, "HKD": 2}
+# ISO 4217 codes that name no money a bank account holds: "no currency" (XXX), the testing
+# code (XTS), precious metals, and units of account or settlement.
+NOT_MONEY = frozenset(
+    {"XXX", "XTS", "XAU", "XAG", "XPD", "XPT", "XDR", "XBA", "XBB", "XBC", "XBD", "XSU", "XUA"}
+)
+
+
+def is_money(currency: str) -> bool:
+    """Return False for ISO 4217 codes that are not a currency (``XXX``, metals, units)."""
+    return currency.upper() not in NOT_MONEY
 
 
 def minor_units(currency: str) -> int:

@@ -7,7 +7,6 @@ to keep the hot paths free of per-field validation.
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any, Literal
 
 import orjson
@@ -15,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from starlette.responses import Response
 
 from wendu.identity.models import Consent
+from wendu.kit.instants import WireDateTime
 from wendu.openbanking.wire import iso
 
 ConsentStatus = Literal["AWAU", "RJCT", "AUTH", "EXPD", "CANC"]
@@ -36,9 +36,9 @@ class ConsentRequestData(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     Permissions: list[str] = Field(min_length=1, max_length=50)
-    ExpirationDateTime: datetime | None = None
-    TransactionFromDateTime: datetime | None = None
-    TransactionToDateTime: datetime | None = None
+    ExpirationDateTime: WireDateTime | None = None
+    TransactionFromDateTime: WireDateTime | None = None
+    TransactionToDateTime: WireDateTime | None = None
 
 
 class ConsentRequest(BaseModel):

@@ -3,10 +3,9 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from pydantic import BaseModel, ConfigDict, Field
 
+from wendu.kit.instants import WireDateTime
 from wendu.openbanking.pisp.schemas import OBAmount, OBDebtorAccount
 
 
@@ -17,7 +16,7 @@ class _Strict(BaseModel):
 class ConsentData(_Strict):
     """``OBFundsConfirmationConsent1.Data``."""
 
-    ExpirationDateTime: datetime | None = None
+    ExpirationDateTime: WireDateTime | None = None
     DebtorAccount: OBDebtorAccount
 
 

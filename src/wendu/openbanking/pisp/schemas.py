@@ -9,15 +9,17 @@ that what is stored and echoed back stays valid against the spec.
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any, Literal, TypeVar
 
 import orjson
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from wendu.errors import ErrorItem, WenduError, bad_request
+from wendu.errors import ErrorItem, WenduError, bad_request, error_code
+from wendu.kit.instants import WireDateTime
+from wendu.kit.money import is_money
 
-AMOUNT_PATTERN = r"^\d{1,13}$|^\d{1,13}\.\d{1,5}$"
+# ASCII digits only: in the validator's regex (as in Python's) \d also matches "١٢" or "１２".
+AMOUNT_PATTERN = r"^[0-9]{1,13}$|^[0-9]{1,13}\.[0-9]{1,5}$"
 CURRENCY_PATTERN = r"^[A-Z]{3,3}$"
 ACCOUNT_SCHEMES = frozenset(
     {
@@ -40,6 +42,13 @@ class OBAmount(_Strict):
 
     Amount: str = Field(pattern=AMOUNT_PATTERN)
     Currency: str = Field(pattern=CURRENCY_PATTERN)
+
+    @field_validator("Currency")
+    @classmethod
+    def _money(cls, value: str) -> str:
+        if not is_money(value):
+            raise ValueError(f"{value} is not a currency that can be paid")
+        return value
 
 
 class OBDebtorAccount(_Strict):
@@ -83,7 +92,7 @@ class OBScheduledInitiation(OBInitiation):
     """``OBWriteDomesticScheduled2.Data.Initiation``: a domestic order with its execution time."""
 
     EndToEndIdentification: str | None = Field(default=None, min_length=1, max_length=35)  # type: ignore[assignment]
-    RequestedExecutionDateTime: datetime
+    RequestedExecutionDateTime: WireDateTime
 
 
 class OBFrequency(_Strict):
@@ -100,9 +109,9 @@ class OBMandate(_Strict):
     MandateIdentification: str | None = Field(default=None, min_length=1, max_length=35)
     Classification: Literal["FIXE", "USGB", "VARI"] | None = None
     CategoryPurposeCode: str | None = Field(default=None, min_length=1, max_length=4)
-    FirstPaymentDateTime: datetime | None = None
-    RecurringPaymentDateTime: datetime | None = None
-    FinalPaymentDateTime: datetime | None = None
+    FirstPaymentDateTime: WireDateTime | None = None
+    RecurringPaymentDateTime: WireDateTime | None = None
+    FinalPaymentDateTime: WireDateTime | None = None
     Frequency: OBFrequency
     Reason: str | None = Field(default=None, min_length=1, max_length=256)
 
@@ -125,7 +134,7 @@ class OBAuthorisation(_Strict):
     """``Data.Authorisation`` of a consent."""
 
     AuthorisationType: Literal["Any", "Single"]
-    CompletionDateTime: datetime | None = None
+    CompletionDateTime: WireDateTime | None = None
 
 
 class OBRisk(_Strict):
@@ -252,8 +261,7 @@ def parse_body(raw: bytes, model: type[M]) -> M:
         items = []
         for err in exc.errors()[:20]:
             path = ".".join(str(p) for p in err["loc"])
-            code = "U001" if err["type"] == "missing" else "U002"
-            items.append(ErrorItem(code, str(err["msg"]), path or None))
+            items.append(ErrorItem(error_code(err), str(err["msg"]), path or None))
         raise WenduError(400, items) from exc
 
 
