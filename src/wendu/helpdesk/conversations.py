@@ -18,7 +18,7 @@ from wendu.events import Subject, publish
 from wendu.events.types import CONVERSATION_CREATED, CONVERSATION_HANDED_OFF
 from wendu.helpdesk.models import CHANNELS, PRIORITIES, Conversation, Message
 from wendu.kit.ids import new_id
-from wendu.kit.masking import mask_sensitive
+from wendu.kit.masking import mask_deep, mask_sensitive
 from wendu.ledger.models import Customer
 
 AUTHOR_TYPES = ("customer", "assistant", "agent", "system")
@@ -178,7 +178,7 @@ def hand_off(
     conversation.queued_at = now
     conversation.updated_at = now
     conversation.handoff_reason = reason
-    conversation.handoff_context = dict(context or {})
+    conversation.handoff_context = mask_deep(dict(context or {}))
     conversation.priority = priority or _priority_for(reason, conversation.sentiment)
     session.flush()
     publish(

@@ -56,6 +56,7 @@ from wendu.helpdesk.routing import route
 from wendu.helpdesk.tickets import create_ticket
 from wendu.identity.tokens import AccessContext
 from wendu.kit.ids import new_id
+from wendu.kit.masking import mask_deep, mask_sensitive
 
 WITH_PERSON = ("queued", "assigned")
 LEASE = timedelta(seconds=150)  # longer than a turn can take (a few API calls of <= 30 s)
@@ -290,7 +291,7 @@ def _store(
             key = "complaint_created" if fx.ticket.kind == "complaint" else "ticket_created"
             replies.append(say(key, understanding.language, reference=ticket.reference))
         if fx.handoff and not fx.summary:
-            fx.summary = understanding.text[:150]
+            fx.summary = mask_sensitive(understanding.text)[:150]
         out = []
         for body in replies:
             message = conversations.add_message(
@@ -303,7 +304,8 @@ def _store(
             )
             _offer(session, conversation)
             state["handed_off"] = True
-        chat.state = state
+        # Slots and pending tickets quote the customer: no card data in the stored state.
+        chat.state = mask_deep(state)
         chat.language = understanding.language
         chat.turns += 1
         chat.updated_at = utcnow()

@@ -17,6 +17,7 @@ from wendu.assistant.dialogue.texts import flow_name, say
 from wendu.assistant.flows import tasks
 from wendu.assistant.flows.api import ApiFailed, ApiRefused, BankApi
 from wendu.assistant.sentiment import Sentiment, anger_rising
+from wendu.kit.masking import mask_sensitive
 
 CONFIDENT = 0.55
 MAX_HISTORY = 20
@@ -468,7 +469,10 @@ class Turn:
             "flow": "complaint",
             "action": "complaint",
             "what": "what_cards",
-            "args": {"subject": f"Complaint: {self.u.text[:150]}", "description": self.u.text},
+            "args": {
+                "subject": f"Complaint: {mask_sensitive(self.u.text)[:150]}",
+                "description": mask_sensitive(self.u.text),
+            },
         }
         self.reply("complaint_confirm")
 
@@ -491,7 +495,7 @@ class Turn:
         self.state["flow"] = None
         self.state["pending"] = None
         self.fx.handoff = reason
-        self.fx.summary = f"{reason}: {self.u.text[:150]}"
+        self.fx.summary = f"{reason}: {mask_sensitive(self.u.text)[:150]}"
         self.reply(text_key)
 
 
