@@ -20,6 +20,9 @@ class Settings(BaseSettings):
     database_url: str = "sqlite:///./wendu.db"
     redis_url: str | None = None
     secret_key: str = DEV_SECRET
+    # Keys the pairwise subjects partners see (``identity.subjects``); defaults to secret_key.
+    # Set it before rotating secret_key, or every partner sees new subjects for its customers.
+    subject_secret: str | None = None
     public_url: str = "http://127.0.0.1:8000"
     bank_name: str = "Wendu Sandbox Bank"
     timezone: str = "Asia/Shanghai"
@@ -30,6 +33,9 @@ class Settings(BaseSettings):
 
     access_token_ttl_seconds: int = 300
     refresh_token_ttl_seconds: int = 90 * 24 * 3600
+    # FAPI 2.0 grace: for this long after a rotation the immediately previous refresh token
+    # is accepted once more (a retry whose response was lost); 0 turns the grace off.
+    refresh_token_grace_seconds: int = 60
     auth_code_ttl_seconds: int = 60
     # Initial access token for POST /register in production (RFC 7591); unset closes it.
     registration_access_token: str | None = None

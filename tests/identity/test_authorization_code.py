@@ -57,7 +57,7 @@ def test_full_flow_authorises_the_consent_and_issues_tokens(flow: Flow, world: W
         "/oauth2/userinfo", headers={"Authorization": f"Bearer {tokens['access_token']}"}
     )
     assert me.json() == {
-        "sub": world.customer_id,
+        "sub": id_token["sub"],
         "client_id": world.client_id,
         "scope": "accounts openid",
         "consent_id": auth.consent_id,

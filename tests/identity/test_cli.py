@@ -67,7 +67,7 @@ def test_partner_create_prints_credentials_and_a_signing_key(
     assert jwt.get_unverified_header(signed)["alg"] == "PS256" and out["kid"]
     token = browser.post(
         "/oauth2/token",
-        data={"grant_type": "client_credentials"},
+        data={"grant_type": "client_credentials", "scope": "accounts"},
         auth=(out["client_id"], out["client_secret"]),
     )
     assert token.status_code == 200

@@ -45,6 +45,7 @@ GET /redoc public
 GET /health public
 GET /ping public
 GET /.well-known/openid-configuration public
+GET /.well-known/oauth-authorization-server public
 GET /oauth2/jwks public
 POST /oauth2/token client-auth
 POST /oauth2/revoke client-auth

@@ -80,6 +80,10 @@ class OAuthToken(Base):
     issued_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Refresh rotation: the hash of the refresh token that replaced this one, and when this
+    # one was accepted again inside the grace window (a retry whose response was lost).
+    replaced_by: Mapped[str | None] = mapped_column(String(64))
+    grace_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class SigningKey(Base):

@@ -27,6 +27,7 @@ from wendu.identity.authorisation import consent_scope
 from wendu.identity.keys import KeyRing
 from wendu.identity.models import AuthorizationCode, Consent, OAuthToken, Partner
 from wendu.identity.partners import allowed_scopes
+from wendu.identity.subjects import pairwise_subject
 from wendu.identity.tokens import ALGORITHM, hash_secret, issue_access_token, revoke_consent_tokens
 
 MAX_CODE_TTL_SECONDS = 60
@@ -114,9 +115,14 @@ def grant_client_credentials(
     partner: Partner,
     scope: str | None,
 ) -> TokenResponse:
-    """Issue an application token for the scopes the partner's roles allow."""
+    """Issue an application token for the requested scopes, which the partner's roles allow.
+
+    Without ``scope`` (RFC 6749 §3.3) a partner with one API role gets that role's scope,
+    its documented default; one with several roles must name the scope it wants rather
+    than receive all of them (least privilege).
+    """
     allowed = allowed_scopes(partner)
-    requested = _parse_scope(scope) or sorted(allowed)
+    requested = _parse_scope(scope) or default_client_scope(partner)
     if not requested or any(s not in allowed for s in requested):
         raise OAuthError("invalid_scope", "The requested scope is not allowed for this client")
     text = " ".join(requested)
@@ -124,6 +130,24 @@ def grant_client_credentials(
         session, keyring, settings, partner=partner, scope=text, grant_type="client_credentials"
     )
     return TokenResponse(token.access_token, token.expires_in, text)
+
+
+def default_client_scope(partner: Partner) -> list[str]:
+    """Return the scope a client-credentials request without ``scope`` gets.
+
+    The scope of the partner's only API role (AISP ``accounts``, PISP ``payments``, CBPII
+    ``fundsconfirmations``); nothing for a partner with several roles, which must ask.
+    """
+    allowed = allowed_scopes(partner)
+    if not allowed:
+        raise OAuthError("invalid_scope", "The client has no role that allows a scope")
+    if len(allowed) != 1:
+        raise OAuthError(
+            "invalid_scope",
+            "scope is required for a client with several roles; ask for one of: "
+            + " ".join(sorted(allowed)),
+        )
+    return sorted(allowed)
 
 
 def issue_authorization_code(
@@ -166,14 +190,16 @@ def _id_token(
     *,
     partner: Partner,
     consent_id: str,
+    customer_id: str,
     nonce: str | None,
     now: datetime,
 ) -> str:
     key = keyring.active(session)
     claims: dict[str, Any] = {
         "iss": settings.public_url,
-        # OB convention: the subject of the ID token is the consent (intent) id.
-        "sub": consent_id,
+        # The pairwise subject, the same as userinfo's (OIDC Core §5.3.2); the consent is
+        # named by openbanking_intent_id.
+        "sub": pairwise_subject(settings, partner.id, customer_id),
         "openbanking_intent_id": consent_id,
         "aud": partner.client_id,
         "iat": int(now.timestamp()),
@@ -325,13 +351,14 @@ def _customer_tokens(
             expires_at=refresh_expires_at,
         )
     id_token = None
-    if with_id_token:
+    if with_id_token and consent.customer_id is not None:
         id_token = _id_token(
             session,
             keyring,
             settings,
             partner=partner,
             consent_id=consent.id,
+            customer_id=consent.customer_id,
             nonce=nonce,
             now=utcnow(),
         )
@@ -357,7 +384,10 @@ def refresh_access_token(
     """Rotate a refresh token: the old one dies, a new access and refresh token are issued.
 
     Presenting a refresh token that was already rotated means it leaked, so every token
-    of that consent is revoked.
+    of that consent is revoked — except once, within ``refresh_token_grace_seconds`` of its
+    rotation, for the immediately previous token whose successor was never used: the
+    partner retried because the response was lost (FAPI 2.0). That retry gets a fresh pair
+    and the lost successor is revoked.
     """
     if not refresh_token:
         raise OAuthError("invalid_request", "refresh_token is required")
@@ -365,7 +395,8 @@ def refresh_access_token(
     if row is None or row.kind != "refresh" or row.partner_id != partner.id:
         raise OAuthError("invalid_grant", "The refresh token is not valid")
     now = utcnow()
-    if not _stamp_once(session, OAuthToken.revoked_at, OAuthToken.id == row.id, now):
+    first_use = _stamp_once(session, OAuthToken.revoked_at, OAuthToken.id == row.id, now)
+    if not first_use and not _retry_within_grace(session, settings, row, now):
         if row.consent_id:
             revoke_consent_tokens(session, row.consent_id)
         raise OAuthError("invalid_grant", "The refresh token has been revoked or already used")
@@ -378,7 +409,7 @@ def refresh_access_token(
     requested = _parse_scope(scope) or granted
     if any(s not in granted for s in requested):
         raise OAuthError("invalid_scope", "The scope exceeds the original grant")
-    return _customer_tokens(
+    result = _customer_tokens(
         session,
         keyring,
         settings,
@@ -387,6 +418,33 @@ def refresh_access_token(
         scope=" ".join(requested),
         refresh_expires_at=row.expires_at,
     )
+    if result.refresh_token:
+        row.replaced_by = hash_secret(result.refresh_token)
+        session.flush()
+    return result
+
+
+def _retry_within_grace(
+    session: Session, settings: Settings, row: OAuthToken, now: datetime
+) -> bool:
+    """Accept ``row`` once more if it is a rotated token retried within the grace window.
+
+    Only the immediately previous token qualifies (its successor is still unused and
+    unrevoked), only once, and never one that was revoked rather than rotated. On success
+    the unused successor is revoked, so a lost response leaves no second live token.
+    """
+    grace = settings.refresh_token_grace_seconds
+    if grace <= 0 or row.replaced_by is None or row.revoked_at is None:
+        return False
+    if now - row.revoked_at > timedelta(seconds=grace):
+        return False
+    successor = session.get(OAuthToken, row.replaced_by)
+    if successor is None or successor.revoked_at is not None:
+        return False
+    if not _stamp_once(session, OAuthToken.grace_used_at, OAuthToken.id == row.id, now):
+        return False
+    # False if the successor was used meanwhile: this is a replay after all.
+    return _stamp_once(session, OAuthToken.revoked_at, OAuthToken.id == successor.id, now)
 
 
 def _access_jti(session: Session, keyring: KeyRing, settings: Settings, token: str) -> str | None:

@@ -10,6 +10,7 @@ from urllib.parse import unquote
 from fastapi import APIRouter, Body, Depends, Form, Request
 from fastapi.responses import JSONResponse, Response
 
+from wendu.config import Settings
 from wendu.deps import SessionDep, SettingsDep
 from wendu.errors import forbidden, unauthorized
 from wendu.identity import oauth
@@ -29,6 +30,7 @@ from wendu.identity.schemas import (
     PartnerSummary,
     UserInfo,
 )
+from wendu.identity.subjects import pairwise_subject
 from wendu.identity.texts import permission_text
 
 router = APIRouter()
@@ -92,11 +94,8 @@ def _require_form(request: Request) -> None:
         raise OAuthError("invalid_request", f"The body must be {FORM_TYPE}")
 
 
-@router.get(
-    "/.well-known/openid-configuration", operation_id="getOpenIdConfiguration", tags=["OAuth2"]
-)
-def openid_configuration(settings: SettingsDep) -> dict[str, Any]:
-    """Describe the authorization server (OpenID Connect discovery)."""
+def server_metadata(settings: Settings) -> dict[str, Any]:
+    """Return the authorization server's metadata (OpenID discovery and RFC 8414 share it)."""
     base = settings.public_url.rstrip("/")
     return {
         "issuer": settings.public_url,
@@ -116,7 +115,7 @@ def openid_configuration(settings: SettingsDep) -> dict[str, Any]:
             "client_secret_basic",
             "client_secret_post",
         ],
-        "subject_types_supported": ["public"],
+        "subject_types_supported": ["pairwise"],
         "id_token_signing_alg_values_supported": ["ES256"],
         "request_object_signing_alg_values_supported": ["PS256"],
         "request_parameter_supported": True,
@@ -125,6 +124,24 @@ def openid_configuration(settings: SettingsDep) -> dict[str, Any]:
         "authorization_response_iss_parameter_supported": True,
         "ui_locales_supported": ["zh-CN", "en"],
     }
+
+
+@router.get(
+    "/.well-known/openid-configuration", operation_id="getOpenIdConfiguration", tags=["OAuth2"]
+)
+def openid_configuration(settings: SettingsDep) -> dict[str, Any]:
+    """Describe the authorization server (OpenID Connect discovery)."""
+    return server_metadata(settings)
+
+
+@router.get(
+    "/.well-known/oauth-authorization-server",
+    operation_id="getAuthorizationServerMetadata",
+    tags=["OAuth2"],
+)
+def authorization_server_metadata(settings: SettingsDep) -> dict[str, Any]:
+    """Describe the authorization server (RFC 8414), for OAuth clients that are not OIDC's."""
+    return server_metadata(settings)
 
 
 @router.get("/oauth2/jwks", operation_id="getJwks", tags=["OAuth2"])
@@ -204,10 +221,13 @@ def revoke(
 
 
 @router.get("/oauth2/userinfo", operation_id="getUserInfo", tags=["OAuth2"])
-def userinfo(access: Access) -> UserInfo:
-    """Return whom the bearer token speaks for."""
+def userinfo(access: Access, settings: SettingsDep) -> UserInfo:
+    """Return whom the bearer token speaks for: the customer's pairwise subject, or the client."""
+    subject = access.client_id
+    if access.customer_id is not None:
+        subject = pairwise_subject(settings, access.partner_id, access.customer_id)
     return UserInfo(
-        sub=access.customer_id or access.client_id,
+        sub=subject,
         client_id=access.client_id,
         scope=" ".join(sorted(access.scope)),
         consent_id=access.consent_id,

@@ -25,6 +25,7 @@ from wendu.db import utcnow
 from wendu.errors import unauthorized
 from wendu.identity.keys import KeyRing
 from wendu.identity.models import Consent, OAuthToken, Partner
+from wendu.identity.subjects import pairwise_subject
 
 ALGORITHM = "ES256"
 
@@ -88,7 +89,11 @@ def issue_access_token(
     claims: dict[str, object] = {
         "iss": settings.public_url,
         "aud": settings.public_url,
-        "sub": customer_id or partner.client_id,
+        # A customer appears to each partner under its own pairwise subject, never the
+        # bank's internal id; an application token's subject is the client itself.
+        "sub": pairwise_subject(settings, partner.id, customer_id)
+        if customer_id
+        else partner.client_id,
         "client_id": partner.client_id,
         "scope": scope,
         "jti": jti,
