@@ -28,6 +28,7 @@ GROUPS: tuple[tuple[str, str], ...] = (
     ("nlu", "wendu.assistant.nlu.cli"),
     ("helpdesk", "wendu.helpdesk.cli"),
     ("knowledge", "wendu.assistant.knowledge.cli"),
+    ("assistant", "wendu.assistant.stories.cli"),
 )
 
 for _name, _module in GROUPS:

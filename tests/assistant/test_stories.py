@@ -1,0 +1,87 @@
+"""The conversation stories: the runner's checks catch a wrong outcome, and the sample of
+stories the assistant must already get right passes (the whole set runs with
+``wendu assistant test``; its figures are a benchmark, ``bench/conversations.py``)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from wendu.assistant.stories.bank import StoryBank
+from wendu.assistant.stories.format import (
+    load_stories,
+    parse_story,
+    shipped_stories_dir,
+)
+from wendu.assistant.stories.report import as_text, summary
+from wendu.assistant.stories.runner import run_stories, run_story
+
+
+@pytest.fixture(scope="module")
+def bank() -> Iterator[StoryBank]:
+    """Build the stories' demo bank once for this module."""
+    with StoryBank() as built:
+        yield built
+
+
+def _story(**fields: object) -> object:
+    raw = {"id": "t", "language": "zh-Hans", "flow": "balance", "customer": "demo00001"}
+    raw.update(fields)
+    return parse_story(raw, "test")
+
+
+def test_a_wrong_expectation_is_reported_as_failed(bank: StoryBank) -> None:
+    story = _story(
+        turns=[
+            {
+                "say": "我卡里还有多少钱",
+                "expect": [
+                    {"balance": "current"},  # true
+                    {"frozen": "5597"},  # wrong: nothing was frozen
+                    {"article": "pin-reset"},  # wrong: no article
+                    "handoff",  # wrong: still with the assistant
+                    {"spent": {"merchant": "Changlian Mobile", "period": "last_90_days"}},
+                ],
+            }
+        ],
+        expect=[{"ticket": {"kind": "complaint"}}, {"revoked": "Nobody's App"}],
+    )
+    outcome = run_story(bank, story)  # type: ignore[arg-type]
+    assert not outcome.passed
+    failed = {f.check.split(":")[0] for f in outcome.failures}
+    assert failed == {"frozen", "article", "handoff", "spent", "ticket"}, outcome.failures
+    assert outcome.faq == [False]
+    assert "FAIL t" in as_text([outcome])
+    assert [line.author for line in outcome.transcript] == ["customer", "assistant"]
+
+
+def test_the_right_expectations_pass(bank: StoryBank) -> None:
+    story = _story(
+        turns=[{"say": "我卡里还有多少钱", "expect": [{"balance": "current"}, "no_handoff"]}],
+        expect=["no_ticket", "not_frozen", {"script": "Hans"}],
+    )
+    outcome = run_story(bank, story)  # type: ignore[arg-type]
+    assert outcome.passed, outcome.failures
+
+
+def test_a_reply_in_the_wrong_script_fails_the_script_check(bank: StoryBank) -> None:
+    # A simplified writer is answered in simplified Chinese; expecting Traditional fails.
+    story = _story(turns=[{"say": "你好，我想查一下余额", "expect": [{"script": "Hant"}]}])
+    outcome = run_story(bank, story)  # type: ignore[arg-type]
+    assert [f.check for f in outcome.failures] == ["script: Hant"], outcome.failures
+
+
+def test_the_sample_stories_pass(bank: StoryBank) -> None:
+    stories = load_stories(shipped_stories_dir(), sample_only=True)
+    assert len(stories) >= 10
+    outcomes = run_stories(stories, bank=bank)
+    figures = summary(outcomes)
+    assert figures["passed"] == figures["stories"], as_text(outcomes)
+
+
+def test_the_shipped_stories_load_and_spread_over_languages() -> None:
+    stories = load_stories(shipped_stories_dir())
+    languages = {s.language for s in stories}
+    assert languages == {"zh-Hans", "zh-Hant-HK", "zh-Hant-TW", "en", "mixed"}
+    assert all(s.turns for s in stories)
