@@ -7,7 +7,7 @@ import logging
 
 import typer
 
-from wendu.config import get_settings
+from wendu.config import advertise_address, get_settings
 
 app = typer.Typer(
     help="wendu (温度): open banking platform with customer service built in.",
@@ -72,10 +72,15 @@ def serve(
     port: int = typer.Option(8000, help="TCP port."),
     workers: int = typer.Option(1, help="Server processes (the worker runs in the first)."),
 ) -> None:
-    """Serve the API, the console and (embedded default) the background worker."""
+    """Serve the API, the console and (embedded default) the background worker.
+
+    The server advertises its own address (``http://HOST:PORT``) unless ``WENDU_PUBLIC_URL``
+    is set, e.g. to the address of a reverse proxy in front of it.
+    """
     import uvicorn
 
-    logging.basicConfig(level=get_settings().log_level)
+    settings = advertise_address(host, port)
+    logging.basicConfig(level=settings.log_level)
     uvicorn.run(
         "wendu.app:create_app",
         factory=True,

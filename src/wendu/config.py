@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from functools import lru_cache
 from typing import Literal
 
@@ -73,3 +74,31 @@ class Settings(BaseSettings):
 def get_settings() -> Settings:
     """Return the process-wide settings, read from the environment once."""
     return Settings()
+
+
+# Addresses a server listens on that no client can use; it is advertised as the loopback.
+_WILDCARD_HOSTS = frozenset({"", "0.0.0.0", "::", "[::]"})
+
+
+def local_public_url(host: str, port: int) -> str:
+    """Return the URL a server listening on ``host``:``port`` is reached at from this machine."""
+    shown = "127.0.0.1" if host in _WILDCARD_HOSTS else host
+    if ":" in shown and not shown.startswith("["):
+        shown = f"[{shown}]"  # an IPv6 literal
+    return f"http://{shown}:{port}"
+
+
+def advertise_address(host: str, port: int) -> Settings:
+    """Make this process advertise ``host``:``port`` unless ``WENDU_PUBLIC_URL`` is configured.
+
+    Discovery, token issuers, resource links and survey links are built from
+    ``public_url``; a server started with ``--port 9000`` must not send partners to the
+    default port 8000. An explicitly configured URL (environment or ``.env``: a proxy's
+    address) wins. The environment is set too, so server worker processes agree.
+    """
+    settings = get_settings()
+    if "public_url" in settings.model_fields_set:
+        return settings
+    os.environ["WENDU_PUBLIC_URL"] = local_public_url(host, port)
+    get_settings.cache_clear()
+    return get_settings()

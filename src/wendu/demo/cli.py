@@ -7,7 +7,7 @@ from datetime import date
 
 import typer
 
-from wendu.config import Settings, get_settings
+from wendu.config import Settings, advertise_address, get_settings
 from wendu.db import Database
 from wendu.demo.seed import SeedReport, bank_is_empty, seed_bank, wipe_database
 
@@ -73,7 +73,9 @@ def demo(
     """Upgrade the database, seed the sandbox bank if it is empty, print a tour and serve."""
     if ctx.invoked_subcommand is not None:
         return
-    settings = _sandbox_settings()
+    _sandbox_settings()
+    # Links printed, stored (survey links) and served all name the port the demo listens on.
+    settings = advertise_address(host, port)
     report = _seed(
         settings,
         customers=customers,
@@ -93,7 +95,7 @@ def demo(
     from wendu.demo.helpdesk import ensure_helpdesk_showcase
     from wendu.demo.showcase import ensure_demo_access, ensure_help_articles, tour
 
-    base = f"http://{'127.0.0.1' if host in ('0.0.0.0', '::') else host}:{port}"
+    base = settings.public_url.rstrip("/")
     db = Database(settings.database_url)
     try:
         access = ensure_demo_access(db, base)
