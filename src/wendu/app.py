@@ -9,6 +9,7 @@ from contextlib import asynccontextmanager
 from fastapi import APIRouter, FastAPI
 
 from wendu import __version__
+from wendu.apidocs import install_api_docs
 from wendu.config import Settings, get_settings
 from wendu.db import Database
 from wendu.events.tasks import install_worker as install_events_worker
@@ -68,6 +69,9 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
         description="UK Open Banking v4 APIs, OAuth2 and the customer-service platform of "
         f"{settings.bank_name}.",
         lifespan=lifespan,
+        # FastAPI's pages load Swagger UI and ReDoc from a CDN; wendu.apidocs serves /docs.
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.settings = settings
     app.state.db = db
@@ -80,5 +84,7 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     install_payment_executor(app)
     for router in _routers():
         app.include_router(router)
+    if app.openapi_url:
+        install_api_docs(app)
     install_platform(app, settings, db)
     return app
