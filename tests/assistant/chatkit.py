@@ -69,10 +69,11 @@ class Chat:
         return "\n".join(r["text"] for r in self.say(text)["replies"])
 
 
-def make_bank_customer(db: Database, *, cards: int = 1) -> Customer:
-    """Create a customer with a login, a current account with history, and active cards."""
+def make_bank_customer(db: Database, *, cards: int = 1, now: datetime | None = None) -> Customer:
+    """Create a customer with a login, a current account with history, and active cards;
+    the history is booked relative to ``now`` (default: the real time)."""
     tag = secrets.token_hex(4)
-    now = datetime.now(UTC)
+    now = now or datetime.now(UTC)
     with db.session() as s:
         customer = make_customer(s)
         current = make_account(s, customer)

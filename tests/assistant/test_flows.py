@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from assistant.chatkit import consent_token, make_bank_customer, make_partner, open_chat
+from wendu.assistant.flows.clock import BankClock
 from wendu.db import Database
 from wendu.helpdesk.models import Conversation, Ticket
 from wendu.identity.models import Consent
@@ -31,9 +35,14 @@ def test_balance_in_both_languages(
 
 
 def test_transactions_filtered_by_merchant_and_date(
-    client: TestClient, db: Database, app: Any, settings: Any
+    client: TestClient, db: Database, app: Any, settings: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    customer = make_bank_customer(db)
+    # Pinned at 16:30 UTC, already tomorrow in Shanghai: "昨天" is the bank's local
+    # yesterday whatever the hour the suite runs (see test_spending for every hour).
+    now = datetime(2026, 11, 24, 16, 30, tzinfo=UTC)
+    clock = BankClock(ZoneInfo(settings.timezone), lambda: now)
+    monkeypatch.setattr(app.state, "assistant_clock", clock, raising=False)
+    customer = make_bank_customer(db, now=now)
     chat = open_chat(client, db, app, settings, customer)
     zh = chat.text("昨天在星巴克花了多少")
     assert "找到 1 笔交易" in zh and "38.00" in zh and "129.00" not in zh

@@ -5,10 +5,12 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 
 from wendu.assistant.nlu import detect_language, extract_entities
+from wendu.assistant.nlu.entities import find_merchants
 from wendu.assistant.nlu.numbers import parse_number
 
 TODAY = date(2026, 11, 25)  # a Wednesday
@@ -96,10 +98,11 @@ def test_month_day_without_year_prefers_the_recent_past() -> None:
     assert only("12月20日", "date", now=date(2026, 3, 1))["value"] == "2025-12-20"
 
 
-def test_now_accepts_an_aware_datetime_in_another_zone() -> None:
-    late_utc = datetime(2026, 11, 24, 20, 0, tzinfo=UTC)  # 04:00 next day in Shanghai
-    found = extract_entities("today", now=late_utc)
-    assert found[0].value == "2026-11-25"
+def test_now_is_read_as_the_local_time_the_caller_gives() -> None:
+    # The caller passes the bank's local now (see test_nlu_dates); its own date is used.
+    late = datetime(2026, 11, 25, 4, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
+    assert extract_entities("today", now=late)[0].value == "2026-11-25"
+    assert extract_entities("today", now=late.astimezone(UTC))[0].value == "2026-11-24"
 
 
 @pytest.mark.parametrize(
@@ -202,3 +205,103 @@ def test_language_detection(text: str, language: str) -> None:
 
 def test_language_default_for_text_without_letters() -> None:
     assert detect_language("1234 !!", default="zh") == "zh"
+
+
+# The customer's own counterparties, as the assistant builds them from the API: the names
+# the bank holds for each merchant (English and Chinese) and payees.
+COUNTERPARTIES = [
+    ["Lanjing Coffee", "蓝鲸咖啡"],
+    ["Lanjing Supermarket", "蓝鲸超市"],
+    ["Bluebell Coffee House London"],
+    ["The Copper Kettle London"],
+    ["Property Management Fee", "物业管理费"],
+    ["DiDi", "滴滴出行"],
+    ["Li Hua"],
+    ["张伟"],
+]
+
+
+@pytest.mark.parametrize(
+    ("text", "names"),
+    [
+        ("蓝鲸咖啡花了多少", ["Lanjing Coffee"]),
+        ("在兰鲸咖啡的消费", ["Lanjing Coffee"]),  # one wrong character
+        ("Lanjing coffee last month", ["Lanjing Coffee"]),
+        ("lanjng coffee", ["Lanjing Coffee"]),  # a typo
+        ("在蓝鲸花了多少", ["Lanjing Coffee", "Lanjing Supermarket"]),  # both are 蓝鲸
+        ("how much at lanjing", ["Lanjing Coffee", "Lanjing Supermarket"]),
+        ("how much did I spend at Bluebell", ["Bluebell Coffee House London"]),
+        ("bluebel coffee house", ["Bluebell Coffee House London"]),
+        ("the copper kettle", ["The Copper Kettle London"]),
+        ("物业管理费交了多少", ["Property Management Fee"]),
+        ("my didi rides", ["DiDi"]),
+        ("transfers to Li Hua", ["Li Hua"]),
+        ("给张伟转了多少", ["张伟"]),
+    ],
+)
+def test_merchants_grounded_in_the_customers_counterparties(text: str, names: list[str]) -> None:
+    found = find_merchants(text, COUNTERPARTIES)
+    assert sorted(e.value for e in found) == sorted(names), found
+    for e in found:
+        assert text[e.start : e.end] == e.text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "How much did I spend last month?",
+        "who did I pay yesterday",
+        "what did i buy",
+        "coffee",
+        "咖啡花了多少钱",
+        "超市的消费",
+        "why was I charged a fee",
+        "I want to apply for a loan",
+        "上个月花了多少",
+        "London",
+    ],
+)
+def test_ordinary_words_are_no_merchants(text: str) -> None:
+    assert find_merchants(text, COUNTERPARTIES) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "value", "currency"),
+    [
+        ("29.83", "29.83", None),
+        ("那笔29.83的扣款", "29.83", None),
+        ("the 129 charge", "129", None),
+        ("花了129", "129", None),
+        ("三百块", "300", "CNY"),
+        ("HK$200", "200", "HKD"),
+        ("200蚊", "200", "HKD"),
+        ("兩百蚊", "200", "HKD"),
+        ("1,234.50", "1234.50", None),
+    ],
+)
+def test_amounts_with_or_without_a_currency(text: str, value: str, currency: str | None) -> None:
+    ent = only(text, "amount")
+    assert (ent["value"], ent.get("currency")) == (value, currency)
+
+
+def test_numbers_that_are_no_amounts() -> None:
+    for text in ("for 3 days", "尾号3582", "2026-11-05", "12:30", "第2张"):
+        assert [e for e in extract_entities(text, now=TODAY) if e.entity == "amount"] == []
+
+
+@pytest.mark.parametrize(
+    ("text", "extras"),
+    [
+        ("末四位3582", {"last4": "3582"}),
+        ("2956嗰張", {"last4": "2956"}),
+        ("冻结3582那张卡", {"last4": "3582"}),
+        ("尾數為2956嘅卡", {"last4": "2956"}),
+        ("the Visa one", {"brand": "Visa"}),
+        ("银联卡丢了", {"brand": "UnionPay"}),
+        ("信用卡那张", {"account_type": "credit_card"}),
+        ("my credit card", {"account_type": "credit_card"}),
+    ],
+)
+def test_card_references(text: str, extras: dict[str, str]) -> None:
+    ent = only(text, "account")
+    assert {k: ent[k] for k in extras} == extras

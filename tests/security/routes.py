@@ -195,6 +195,7 @@ POST /helpdesk/v1/surveys/{token} capability
 GET /customer-api/v1/cards customer
 POST /customer-api/v1/cards/{card_id}/freeze customer
 GET /customer-api/v1/connected-apps customer
+GET /customer-api/v1/merchants customer
 DELETE /customer-api/v1/connected-apps/{consent_id} customer
 POST /chat/v1/sessions customer
 POST /chat/v1/sessions/{chat_id}/messages customer

@@ -21,6 +21,7 @@ from starlette.concurrency import run_in_threadpool
 
 from wendu.assistant.channels import service
 from wendu.assistant.channels.widget import issue_widget_token, widget_page
+from wendu.assistant.flows.clock import app_clock
 from wendu.db import Database
 from wendu.errors import bad_request, forbidden
 from wendu.helpdesk.models import Conversation
@@ -118,8 +119,9 @@ async def post_message(
         raise bad_request("a message needs text", path="text", key="reply_empty")
     transport = httpx.ASGITransport(app=request.app)
     result = await service.post_message(
-        _db(request), transport, "http://wendu.internal", chat_id, caller.access, caller.token, text
-    )
+        _db(request), transport, "http://wendu.internal", chat_id, caller.access, caller.token,
+        text, app_clock(request.app),
+    )  # fmt: skip
     return {
         "session_id": chat_id,
         "status": result.status,

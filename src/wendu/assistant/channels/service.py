@@ -45,7 +45,7 @@ from wendu.assistant.dialogue.engine import Effects, Turn, Understanding, new_st
 from wendu.assistant.dialogue.models import ChatSession
 from wendu.assistant.dialogue.texts import say
 from wendu.assistant.flows.api import BankApi
-from wendu.assistant.flows.tasks import MERCHANTS
+from wendu.assistant.flows.clock import BankClock
 from wendu.assistant.knowledge import answer as knowledge_answer
 from wendu.assistant.sentiment import analyse
 from wendu.db import Database, utcnow
@@ -125,7 +125,7 @@ def get_session(session: Session, chat_id: str, access: AccessContext) -> ChatSe
 
 
 def _understand(text: str) -> Understanding:
-    parsed = _nlu().parse(text, merchants=list(MERCHANTS))
+    parsed = _nlu().parse(text)  # merchants and dates are grounded in the turn
     return Understanding(
         text=text,
         intent=parsed.intent,
@@ -350,7 +350,7 @@ def _message_out(message: Any) -> dict[str, Any]:
 
 async def post_message(
     db: Database, transport: httpx.AsyncBaseTransport, base_url: str, chat_id: str,
-    access: AccessContext, token: str, text: str,
+    access: AccessContext, token: str, text: str, clock: BankClock | None = None,
 ) -> TurnResult:  # fmt: skip
     """Run one customer message through the assistant (or relay it to the agent).
 
@@ -369,8 +369,9 @@ async def post_message(
         stored = False
         try:
             replies, status = await _run_turn(
-                db, transport, base_url, chat_id, access, token, understanding, received, owner
-            )
+                db, transport, base_url, chat_id, access, token, understanding, received, owner,
+                clock,
+            )  # fmt: skip
             stored = True
         finally:
             if not stored:
@@ -384,7 +385,7 @@ async def post_message(
 async def _run_turn(
     db: Database, transport: httpx.AsyncBaseTransport, base_url: str, chat_id: str,
     access: AccessContext, token: str, understanding: Understanding, received: _Received,
-    owner: str,
+    owner: str, clock: BankClock | None = None,
 ) -> tuple[list[dict[str, Any]], str]:  # fmt: skip
     """Decide and act through the API, then store the turn (holding the chat's lease)."""
     state = received.state
@@ -398,7 +399,7 @@ async def _run_turn(
         return await run_in_threadpool(_knowledge, db, question, language)
 
     async with httpx.AsyncClient(transport=transport, base_url=base_url, timeout=30) as client:
-        turn = Turn(state, understanding, BankApi(client, token), knowledge)
+        turn = Turn(state, understanding, BankApi(client, token), knowledge, clock)
         fx = await turn.run()
     fx.replies = fx_prefix + fx.replies
     return await run_in_threadpool(

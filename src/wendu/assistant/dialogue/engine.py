@@ -10,13 +10,16 @@ from __future__ import annotations
 import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
 from wendu.assistant.dialogue.texts import flow_name, say
 from wendu.assistant.flows import tasks
 from wendu.assistant.flows.api import ApiFailed, ApiRefused, BankApi
+from wendu.assistant.flows.clock import BankClock
+from wendu.assistant.nlu.entities import find_dates
 from wendu.assistant.sentiment import Sentiment, anger_rising
+from wendu.config import get_settings
 from wendu.kit.masking import mask_sensitive
 
 CONFIDENT = 0.55
@@ -144,8 +147,10 @@ class Turn:
         understanding: Understanding,
         api: BankApi,
         knowledge: KnowledgeLookup,
+        clock: BankClock | None = None,
     ) -> None:
         self.state = state
+        self.clock = clock or BankClock.for_settings(get_settings())
         self.u = understanding
         self.lang = understanding.language if understanding.language in ("zh", "en") else "en"
         self.api = api
@@ -311,12 +316,9 @@ class Turn:
             self.fx.replies.extend(await tasks.balance_lines(self.api, self.lang))
         elif intent == "recent_transactions":
             start, end = self._dates()
-            merchant = self.u.entity("merchant")
-            names = tasks.merchant_names(merchant)
-            if merchant:
-                self.state["slots"]["merchant"] = merchant["value"]
+            ask = tasks.TransactionQuestion(start, end, self._names_text())
             self.fx.replies.extend(
-                await tasks.transaction_lines(self.api, self.lang, start, end, names)
+                await tasks.transaction_lines(self.api, self.lang, self.clock, self.state, ask)
             )
         elif intent in CARD_LOSS_INTENTS:
             await self._start_freeze()
@@ -330,26 +332,47 @@ class Turn:
             await self._start_dispute()
 
     def _dates(self) -> tuple[date | None, date | None]:
-        span = self.u.entity("date_range")
-        if span and span.get("start_date"):
-            start, end = (
-                date.fromisoformat(span["start_date"]),
-                date.fromisoformat(span["end_date"]),
-            )
-        elif (day := self.u.entity("date")) is not None:
-            start = end = date.fromisoformat(day["value"])
+        """The local days the message asks about, read against the bank's today (the
+        NLU's own date entities may have been read against another clock)."""
+        found = find_dates(self.u.text, self.clock.today())
+        span = next((e for e in found if e.entity == "date_range"), None)
+        day = next((e for e in found if e.entity == "date"), None)
+        if span is not None:
+            start = date.fromisoformat(span.extras["start_date"])
+            end = date.fromisoformat(span.extras["end_date"])
+        elif day is not None:
+            start = end = date.fromisoformat(day.value)
         else:
             return None, None
         self.state["slots"]["dates"] = f"{start}/{end}"
         return start, end
+
+    def _names_text(self) -> str:
+        """The message with dates, amounts and card references blanked out, where a
+        merchant or payee name is looked for ("5月" is no merchant)."""
+        text = self.u.text
+        spans = [(e.start, e.end) for e in find_dates(text, self.clock.today())]
+        spans += [
+            (int(e["start"]), int(e["end"]))
+            for e in self.u.entities
+            if e.get("entity") in ("amount", "account", "date", "date_range")
+            and isinstance(e.get("start"), int)
+            and e.get("end", 0) <= len(text)
+        ]
+        chars = list(text)
+        for start, end in spans:
+            chars[start:end] = " " * (end - start)
+        return "".join(chars)
 
     async def _start_freeze(self) -> None:
         cards = [c for c in await self.api.cards() if c["status"] == "active"]
         if not cards:
             self.reply("card_none")
             return
-        options = [{"card_id": c["card_id"], "last4": c["last4"]} for c in cards]
-        chosen = self._pick_card(options) or (options[0] if len(options) == 1 else None)
+        options = [tasks.card_option(c) for c in cards]
+        chosen = self._pick_card(options)
+        if chosen is None and len(options) == 1 and not self.state["slots"].get("card_missing"):
+            chosen = options[0]
         if chosen:
             self._confirm_freeze(chosen)
             return
@@ -357,14 +380,24 @@ class Turn:
         self.reply("card_which", cards=", ".join(o["last4"] for o in options))
 
     def _pick_card(self, options: list[dict[str, Any]]) -> dict[str, Any] | None:
-        digits = set(re.findall(r"(?<!\d)(\d{4})(?!\d)", self.u.text))
-        for entity in self.u.entities:
-            if entity.get("entity") in ("card", "card_ref", "account", "account_ref"):
-                digits.update(re.findall(r"\d{4}", str(entity.get("value", "")))[-1:])
-        matches = [o for o in options if o["last4"] in digits]
+        """Return the card the message names among ``options`` (last four digits, scheme
+        such as "the Visa one", credit/debit), else the one picked by position.
+
+        A named card that is none of the options is said so ("no card ending 1111; your
+        cards: ...") and remembered in ``slots["card_missing"]``; nothing is picked then.
+        """
+        self.state["slots"].pop("card_missing", None)
+        wanted = tasks.card_reference(self.u.text, self.u.entities)
+        if wanted.empty:
+            return self._option_at(options)
+        matches = wanted.among(options)
         if len(matches) == 1:
             return matches[0]
-        return None if digits else self._option_at(options)
+        if not matches:
+            self.state["slots"]["card_missing"] = wanted.describe(self.lang)
+            cards = ", ".join(tasks.card_label(o, self.lang) for o in options)
+            self.reply("card_not_named", named=wanted.describe(self.lang), cards=cards)
+        return None
 
     def _confirm_freeze(self, card: dict[str, Any]) -> None:
         self.state["flow"] = None
@@ -412,8 +445,9 @@ class Turn:
 
     async def _trace_transfer(self) -> None:
         amount = self.u.entity("amount")
-        since = date.today() - timedelta(days=14)
-        found = await tasks.find_transfer(self.api, since, amount["value"] if amount else None)
+        found = await tasks.find_transfer(
+            self.api, self.clock, 14, amount["value"] if amount else None
+        )
         if found is None:
             self.reply("transfer_none")
             return
@@ -436,11 +470,10 @@ class Turn:
 
     async def _start_dispute(self) -> None:
         amount = self.u.entity("amount")
-        names = tasks.merchant_names(self.u.entity("merchant"))
-        since = date.today() - timedelta(days=90)
         found = await tasks.find_transaction(
-            self.api, since, amount["value"] if amount else None, names
-        )
+            self.api, self.clock, self.state, 90, amount["value"] if amount else None,
+            self._names_text(),
+        )  # fmt: skip
         kind = {"zh": "退款/争议", "en": "refund/dispute"}[self.lang]
         label = self.u.intent.replace("_", " ").strip("?")
         if found is None:

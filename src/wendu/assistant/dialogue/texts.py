@@ -51,6 +51,19 @@ TEXTS: dict[str, dict[str, str]] = {
     },
     "filter_merchant": {"zh": "（商户：{merchant}）", "en": " at {merchant}"},
     "filter_dates": {"zh": "（{start} 至 {end}）", "en": " from {start} to {end}"},
+    "tx_own_left_out": {
+        "zh": "（不含 {n} 笔本人账户之间的转账或信用卡还款）",
+        "en": " (not counting {n} transfers between your own accounts or card repayments)",
+    },
+    "tx_newest_only": {
+        "zh": "（只统计了最近的 {n} 笔）",
+        "en": " (counting only the newest {n})",
+    },
+    "tx_more": {"zh": "……另有 {n} 笔未列出。", "en": "... and {n} more not shown."},
+    "card_not_named": {
+        "zh": "没有找到{named}的卡。您的卡：{cards}。",
+        "en": "I couldn't find {named} among your cards: {cards}.",
+    },
     "card_none": {"zh": "没有找到可以冻结的有效卡片。", "en": "I found no active card to freeze."},
     "card_which": {
         "zh": "您有多张卡：{cards}。请告诉我要冻结哪一张（卡号后四位）。",

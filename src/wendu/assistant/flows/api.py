@@ -7,12 +7,33 @@ lets this token read. In-process the client drives the same ASGI app; otherwise 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
 
 AISP = "/open-banking/v4.0/aisp"
 CUSTOMER_API = "/customer-api/v1"
+
+
+MAX_PAGES = 40  # at most this many pages are read for one answer (2,000 transactions)
+
+
+@dataclass
+class Listing:
+    """Transactions of a window as the API reported them, and how many there are in all.
+
+    ``count`` is the true number in the window (read from the API's pages, never a page
+    cap); ``rows`` holds them all when ``complete``, else the newest ``len(rows)``.
+    """
+
+    rows: list[dict[str, Any]]
+    count: int
+
+    @property
+    def complete(self) -> bool:
+        """Return True when ``rows`` holds every transaction of the window."""
+        return len(self.rows) >= self.count
 
 
 class ApiRefused(Exception):
@@ -77,9 +98,38 @@ class BankApi:
                 break
         return out
 
+    async def transactions_between(
+        self, start: datetime | None, end: datetime | None, max_pages: int = MAX_PAGES
+    ) -> Listing:
+        """Return every transaction booked in [start, end) (aware instants; None: open),
+        newest first, paging through the API; with more than ``max_pages`` pages, the
+        newest pages and the true count (read from the last page)."""
+        params: dict[str, Any] = {}
+        if start is not None:
+            params["fromBookingDateTime"] = api_time(start)
+        if end is not None:  # the API's upper bound is inclusive
+            params["toBookingDateTime"] = api_time(end - timedelta(microseconds=1))
+        path = f"{AISP}/transactions"
+        body = await self._call("GET", path, params=params)
+        rows = list(body["Data"].get("Transaction", []))
+        pages = int(body.get("Meta", {}).get("TotalPages") or 1)
+        page_size = len(rows)
+        for page in range(2, min(pages, max_pages) + 1):
+            more = await self._call("GET", path, params={**params, "page": page})
+            rows.extend(more["Data"].get("Transaction", []))
+        if pages <= max_pages:
+            return Listing(rows, len(rows))
+        last = await self._call("GET", path, params={**params, "page": pages})
+        return Listing(rows, (pages - 1) * page_size + len(last["Data"].get("Transaction", [])))
+
     async def cards(self) -> list[dict[str, Any]]:
         """Return the cards on the consented accounts."""
         return list((await self._call("GET", f"{CUSTOMER_API}/cards"))["cards"])
+
+    async def merchants(self) -> list[dict[str, Any]]:
+        """Return the merchants of the customer's consented transactions (English and
+        Chinese names), the gazetteer the assistant grounds merchant names in."""
+        return list((await self._call("GET", f"{CUSTOMER_API}/merchants"))["merchants"])
 
     async def freeze_card(self, card_id: str, reason: str) -> dict[str, Any]:
         """Freeze a card on a consented account."""
@@ -102,6 +152,12 @@ class BankApi:
         if response.status_code >= 400:
             raise ApiFailed(response.status_code, _message(response))
         return list(response.json().get("products", []))
+
+
+def api_time(moment: datetime) -> str:
+    """Render an aware instant as the UTC ISO date-time the OB filters expect (they read
+    any offset as UTC, so the instant is converted first)."""
+    return moment.astimezone(UTC).isoformat()
 
 
 def _message(response: httpx.Response) -> str:

@@ -17,14 +17,14 @@ from sqlalchemy.orm import Session
 
 from wendu.assistant.channels.widget import is_first_party
 from wendu.deps import SessionDep
-from wendu.errors import unknown_resource
+from wendu.errors import forbidden, unknown_resource
 from wendu.identity.connected_apps import ConnectedApp, list_connected_apps, revoke_connected_app
 from wendu.identity.deps import CustomerAccess
 from wendu.identity.models import Consent
 from wendu.identity.tokens import AccessContext
 from wendu.ledger.cards import freeze_card
-from wendu.ledger.models import Card
-from wendu.openbanking.deps import AccountsScope
+from wendu.ledger.models import Card, LedgerTransaction, Merchant, Posting
+from wendu.openbanking.deps import AccountsScope, TransactionsScope
 
 router = APIRouter(prefix="/customer-api/v1", tags=["Customer API (wendu extension)"])
 
@@ -130,3 +130,30 @@ def revoke(
         raise unknown_resource("consent")
     revoke_connected_app(session, access.customer_id, consent_id)
     return Response(status_code=204)
+
+
+@router.get("/merchants", operation_id="listMyMerchants")
+def merchants(scope: TransactionsScope, session: SessionDep) -> dict[str, Any]:
+    """List the merchants on the consented accounts' transactions within the consent's
+    window, with the English and Chinese names the bank holds (for the assistant to know
+    the merchants a customer may name). Needs ReadTransactionsDetail, as merchant details
+    in the transaction listing do."""
+    if not scope.has("ReadTransactionsDetail"):
+        raise forbidden("The consent does not grant ReadTransactionsDetail", code="U007")
+    query = (
+        select(Merchant.name, Merchant.name_zh)
+        .distinct()
+        .join(LedgerTransaction, LedgerTransaction.merchant_id == Merchant.id)
+        .join(Posting, Posting.transaction_id == LedgerTransaction.id)
+        .where(Posting.account_id.in_(scope.account_ids))
+    )
+    if scope.transaction_from is not None:
+        query = query.where(Posting.booked_at >= scope.transaction_from)
+    if scope.transaction_to is not None:
+        query = query.where(Posting.booked_at <= scope.transaction_to)
+    if not scope.has("ReadTransactionsDebits"):
+        query = query.where(Posting.amount_minor >= 0)
+    if not scope.has("ReadTransactionsCredits"):
+        query = query.where(Posting.amount_minor < 0)
+    rows = session.execute(query.order_by(Merchant.name)).all()
+    return {"merchants": [{"name": name, "name_zh": name_zh} for name, name_zh in rows]}

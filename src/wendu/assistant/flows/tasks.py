@@ -3,44 +3,17 @@
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, time
+from dataclasses import dataclass
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
 from wendu.assistant.dialogue.texts import say
+from wendu.assistant.flows import counterparties
 from wendu.assistant.flows.api import BankApi
+from wendu.assistant.flows.clock import BankClock
 
 SHOWN = 5
-# Merchant names the NLU recognises; a match on any alias filters by all of them.
-MERCHANTS = (
-    "星巴克|Starbucks",
-    "麦当劳|McDonald's",
-    "肯德基|KFC",
-    "淘宝|Taobao",
-    "京东|JD.com|JD",
-    "美团|Meituan",
-    "滴滴|DiDi",
-    "盒马|Hema",
-    "携程|Trip.com|Ctrip",
-    "拼多多|Pinduoduo",
-)
-
-
-def merchant_names(entity: dict[str, Any] | None) -> list[str]:
-    """Return every alias of the merchant an NLU entity names (or what it said)."""
-    if entity is None:
-        return []
-    said = {str(entity.get("value", "")).lower(), str(entity.get("text", "")).lower()}
-    for group in MERCHANTS:
-        aliases = group.split("|")
-        if said & {a.lower() for a in aliases}:
-            return aliases
-    return [n for n in said if n]
-
-
-def _iso(day: date, end: bool = False) -> str:
-    moment = datetime.combine(day, time.max if end else time.min).replace(microsecond=0)
-    return moment.isoformat()
 
 
 async def balance_lines(api: BankApi, lang: str) -> list[str]:
@@ -72,18 +45,6 @@ async def balance_lines(api: BankApi, lang: str) -> list[str]:
     return ["\n".join(lines)]
 
 
-def _matches(txn: dict[str, Any], names: list[str]) -> bool:
-    if not names:
-        return True
-    haystack = " ".join(
-        [
-            txn.get("MerchantDetails", {}).get("MerchantName", ""),
-            txn.get("TransactionInformation", ""),
-        ]
-    ).lower()
-    return any(n and n.lower() in haystack for n in names)
-
-
 def describe(txn: dict[str, Any]) -> dict[str, str]:
     """Return the facts of an OB transaction used in replies."""
     what = txn.get("MerchantDetails", {}).get("MerchantName") or txn.get(
@@ -99,11 +60,14 @@ def describe(txn: dict[str, Any]) -> dict[str, str]:
     }
 
 
-def totals(rows: list[dict[str, Any]], lang: str) -> str:
-    """Return money out and in over ``rows``, per currency ("out 12.50 CNY, in 0.00 CNY")."""
+def totals(rows: list[dict[str, Any]], lang: str, leave_out: set[str] | None = None) -> str:
+    """Return money out and in over ``rows``, per currency ("out 12.50 CNY, in 0.00 CNY"),
+    exact in Decimal, leaving out the transaction ids in ``leave_out``."""
     sums: dict[str, list[Decimal]] = {}
     for txn in rows:
         out_in = sums.setdefault(txn["Amount"]["Currency"], [Decimal(0), Decimal(0)])
+        if leave_out and txn.get("TransactionId") in leave_out:
+            continue
         out_in[0 if txn["CreditDebitIndicator"] == "Debit" else 1] += Decimal(
             txn["Amount"]["Amount"]
         )
@@ -113,38 +77,84 @@ def totals(rows: list[dict[str, Any]], lang: str) -> str:
     )
 
 
+@dataclass
+class TransactionQuestion:
+    """What the customer asked about: local days, and the merchant or payee they named."""
+
+    first: date | None = None
+    last: date | None = None
+    text: str = ""  # the message, with dates, amounts and card references blanked out
+    merchant_said: str = ""  # how the customer wrote the merchant, if grounded or not
+
+
 async def transaction_lines(
-    api: BankApi, lang: str, start: date | None, end: date | None, merchants: list[str]
+    api: BankApi, lang: str, clock: BankClock, state: dict[str, Any], ask: TransactionQuestion
 ) -> list[str]:
-    """Return the recent transactions, filtered by booking dates and merchant names."""
-    rows = await api.transactions(
-        _iso(start) if start else None, _iso(end, end=True) if end else None
+    """Answer "show my transactions" / "how much did I spend at X last month".
+
+    Reads every transaction of the window through the API, grounds the merchant the
+    message names in the customer's own counterparties, and reports the true count and
+    the sums per currency, money out (spending) and in, without transfers between the
+    customer's own accounts (said so when there were any).
+    """
+    start, end = clock.window(ask.first, ask.last) if ask.first and ask.last else (None, None)
+    listing = await api.transactions_between(start, end)
+    groups = counterparties.gazetteer(
+        await counterparties.merchant_groups(api, state, clock.now()), listing.rows
     )
-    rows = [t for t in rows if _matches(t, merchants)]
+    named = counterparties.ground(ask.text, groups)
     filters = ""
-    if start and end:
-        filters += say("filter_dates", lang, start=start, end=end)
-    if merchants:
-        filters += say("filter_merchant", lang, merchant=merchants[0 if lang == "zh" else -1])
+    if ask.first and ask.last:
+        filters += say("filter_dates", lang, start=ask.first, end=ask.last)
+    rows, count = listing.rows, listing.count
+    if named:
+        rows = [t for t in rows if counterparties.at_counterparty(t, named)]
+        count = len(rows)
+        shown_name = _name_for(named[0], lang)
+        state.setdefault("slots", {})["merchant"] = shown_name
+        filters += say("filter_merchant", lang, merchant=shown_name)
+    elif unknown := counterparties.unknown_named(ask.text, []):
+        state.setdefault("slots", {})["merchant"] = unknown
+        filters += say("filter_merchant", lang, merchant=unknown)
+        return [say("tx_none", lang, filters=filters)]
     if not rows:
         return [say("tx_none", lang, filters=filters)]
-    lines = [say("tx_header", lang, n=len(rows), filters=filters)]
+    lines = [say("tx_header", lang, n=count, filters=filters)]
     if filters:  # "how much did I spend at Starbucks last month?": the sums answer it
-        lines.append(say("tx_totals", lang, totals=totals(rows, lang)))
+        own = counterparties.own_transfers(listing.rows) & {t["TransactionId"] for t in rows}
+        line = say("tx_totals", lang, totals=totals(rows, lang, own))
+        if own:
+            line += say("tx_own_left_out", lang, n=len(own))
+        if not listing.complete:
+            line += say("tx_newest_only", lang, n=len(listing.rows))
+        lines.append(line)
     for txn in rows[:SHOWN]:
-        facts = describe(txn)
-        lines.append(say("tx_line", lang, **facts))
+        lines.append(say("tx_line", lang, **describe(txn)))
+    if count > SHOWN:
+        lines.append(say("tx_more", lang, n=count - SHOWN))
     return ["\n".join(lines)]
 
 
-async def find_transfer(api: BankApi, since: date, amount: str | None) -> dict[str, Any] | None:
-    """Return the newest outgoing transfer since ``since`` (matching ``amount`` if given)."""
-    rows = await api.transactions(_iso(since), None)
-    for txn in rows:
+def _name_for(group: list[str], lang: str) -> str:
+    """The name of a counterparty to show: Chinese for zh when the bank holds one."""
+    han = [n for n in group if re.search(r"[\u3400-\u9fff]", n)]
+    latin = [n for n in group if n not in han]
+    return (han if lang == "zh" else latin or han or group)[0] if (han or latin) else group[0]
+
+
+async def find_transfer(
+    api: BankApi, clock: BankClock, days: int, amount: str | None
+) -> dict[str, Any] | None:
+    """Return the newest outgoing transfer of the last ``days`` local days (matching
+    ``amount`` if given); transfers between the customer's own accounts are no trace."""
+    start, _ = clock.window(clock.today() - timedelta(days=days), clock.today())
+    listing = await api.transactions_between(start, None)
+    own = counterparties.own_transfers(listing.rows)
+    for txn in listing.rows:
         code = txn["ProprietaryBankTransactionCode"]["Code"].lower()
-        if txn["CreditDebitIndicator"] != "Debit" or not (
-            "transfer" in code or ("payment" in code and "card" not in code)
-        ):
+        if txn["CreditDebitIndicator"] != "Debit" or txn["TransactionId"] in own:
+            continue
+        if not ("transfer" in code or ("payment" in code and "card" not in code)):
             continue
         if amount is None or _same_amount(txn, amount):
             return txn
@@ -152,13 +162,23 @@ async def find_transfer(api: BankApi, since: date, amount: str | None) -> dict[s
 
 
 async def find_transaction(
-    api: BankApi, since: date, amount: str | None, merchants: list[str]
-) -> dict[str, Any] | None:
-    """Return the newest debit matching the amount and/or merchant (None without either)."""
-    if amount is None and not merchants:
+    api: BankApi, clock: BankClock, state: dict[str, Any], days: int, amount: str | None,
+    text: str,
+) -> dict[str, Any] | None:  # fmt: skip
+    """Return the newest debit of the last ``days`` local days matching the amount and/or
+    the merchant the message names (None without either)."""
+    start, _ = clock.window(clock.today() - timedelta(days=days), clock.today())
+    listing = await api.transactions_between(start, None)
+    groups = counterparties.gazetteer(
+        await counterparties.merchant_groups(api, state, clock.now()), listing.rows
+    )
+    named = counterparties.ground(text, groups)
+    if amount is None and not named:
         return None
-    for txn in await api.transactions(_iso(since), None, pages=5):
-        if txn["CreditDebitIndicator"] != "Debit" or not _matches(txn, merchants):
+    for txn in listing.rows:
+        if txn["CreditDebitIndicator"] != "Debit":
+            continue
+        if named and not counterparties.at_counterparty(txn, named):
             continue
         if amount is None or _same_amount(txn, amount):
             return txn
@@ -167,9 +187,78 @@ async def find_transaction(
 
 def _same_amount(txn: dict[str, Any], amount: str) -> bool:
     try:
-        return abs(float(txn["Amount"]["Amount"]) - float(amount)) < 0.005
-    except ValueError:
+        return Decimal(txn["Amount"]["Amount"]) == Decimal(amount)
+    except (ArithmeticError, ValueError):
         return False
+
+
+def card_option(card: dict[str, Any]) -> dict[str, Any]:
+    """Return what a "which card?" question keeps of a card from the cards API."""
+    return {
+        "card_id": card["card_id"],
+        "last4": card["last4"],
+        "brand": card.get("brand", ""),
+        "kind": card.get("kind", ""),
+    }
+
+
+def card_label(option: dict[str, Any], lang: str) -> str:
+    """Return how a card is named to the customer ("Visa credit 3582")."""
+    kind = {"credit": ("信用卡", "credit"), "debit": ("借记卡", "debit")}.get(
+        str(option.get("kind", "")), ("", "")
+    )[0 if lang == "zh" else 1]
+    return " ".join(p for p in (option.get("brand", ""), kind, option["last4"]) if p)
+
+
+_CARD_KINDS = {"credit_card": "credit", "debit_card": "debit", "salary_card": "debit"}
+
+
+@dataclass
+class CardReference:
+    """The card a message names: last four digits, scheme and/or credit or debit."""
+
+    last4: set[str]
+    brand: str = ""
+    kind: str = ""
+
+    @property
+    def empty(self) -> bool:
+        """Return True when the message names no card."""
+        return not (self.last4 or self.brand or self.kind)
+
+    def among(self, options: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """Return the options that fit every part of the reference."""
+        return [
+            o
+            for o in options
+            if (not self.last4 or o["last4"] in self.last4)
+            and (not self.brand or str(o.get("brand", "")).lower() == self.brand.lower())
+            and (not self.kind or o.get("kind") == self.kind)
+        ]
+
+    def describe(self, lang: str) -> str:
+        """Return the reference as the customer said it, for "no such card"."""
+        if lang == "zh":
+            kind = {"credit": "信用卡", "debit": "借记卡"}.get(self.kind, "")
+            digits = f"尾号 {'/'.join(sorted(self.last4))} " if self.last4 else ""
+            return f"{digits}{self.brand}{kind}".strip() or "这张"
+        digits = f" ending {'/'.join(sorted(self.last4))}" if self.last4 else ""
+        return "a " + " ".join(p for p in (self.brand, self.kind, "card") if p) + digits
+
+
+def card_reference(text: str, entities: list[dict[str, Any]]) -> CardReference:
+    """Read the card a message names from its entities (and bare four-digit numbers)."""
+    ref = CardReference(set(re.findall(r"(?<!\d)(\d{4})(?!\d)", text)))
+    for entity in entities:
+        if entity.get("entity") not in ("account", "card"):
+            continue
+        if entity.get("last4"):
+            ref.last4.add(str(entity["last4"]))
+        if entity.get("brand"):
+            ref.brand = str(entity["brand"])
+        if entity.get("account_type") in _CARD_KINDS:
+            ref.kind = _CARD_KINDS[str(entity["account_type"])]
+    return ref
 
 
 # What a customer calls each kind of product in the catalogue (zh and en).

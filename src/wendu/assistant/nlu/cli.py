@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import sys
 import time
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
 import typer
@@ -79,7 +79,12 @@ def parse_command(
     file: Path = typer.Option(None, "--file", help="Read one message per line ('-' = stdin)."),
     as_json: bool = typer.Option(False, "--json", help="Compact JSON, one object per line."),
     merchant: list[str] = typer.Option([], "--merchant", help="Merchant name (repeatable)."),
-    today: str = typer.Option(None, "--today", help="Resolve dates against this ISO date."),
+    today: str = typer.Option(
+        None,
+        "--today",
+        help="Resolve dates against this ISO date (default: today in the "
+        "bank's zone, WENDU_TIMEZONE).",
+    ),
 ) -> None:
     """Print the Rasa-style JSON parse of TEXT, or of every line of --file."""
     from wendu.assistant.nlu.model import NLUModel, load_default_model
@@ -87,7 +92,7 @@ def parse_command(
     if (text is None) == (file is None):
         raise typer.BadParameter("give either TEXT or --file")
     try:
-        now = date.fromisoformat(today) if today else None
+        now: date | datetime = date.fromisoformat(today) if today else _bank_now()
     except ValueError as exc:
         raise typer.BadParameter(str(exc), param_hint="--today") from exc
     nlu = NLUModel.load(model) if model else load_default_model()
@@ -103,3 +108,12 @@ def parse_command(
             typer.echo(json.dumps(payload, ensure_ascii=False))
         else:
             typer.echo(json.dumps(payload, ensure_ascii=False, indent=2))
+
+
+def _bank_now() -> datetime:
+    """Return the bank's local now (``Settings.timezone``), as the assistant reads dates."""
+    from zoneinfo import ZoneInfo
+
+    from wendu.config import get_settings
+
+    return datetime.now(ZoneInfo(get_settings().timezone))

@@ -6,25 +6,22 @@ character by character (full-width to half-width, lower case) so offsets survive
 
 from __future__ import annotations
 
-import calendar
-import difflib
 import re
 import unicodedata
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
-from zoneinfo import ZoneInfo
 
+from wendu.assistant.nlu.dates import resolve_all
+from wendu.assistant.nlu.gazetteer import best_names
 from wendu.assistant.nlu.numbers import (
     EN_NUMBER_WORDS,
     ZH_NUMERAL_CHARS,
     format_decimal,
     parse_number,
 )
-
-LOCAL_TZ = ZoneInfo("Asia/Shanghai")
 
 
 @dataclass(frozen=True)
@@ -63,7 +60,9 @@ def fold(text: str) -> str:
 # ---------------------------------------------------------------- amounts
 
 _CURRENCY_WORDS = {
-    "元": "CNY", "块钱": "CNY", "块": "CNY", "人民币": "CNY", "rmb": "CNY", "cny": "CNY",
+    "元": "CNY", "块钱": "CNY", "块": "CNY", "塊錢": "CNY", "塊": "CNY", "圓": "CNY",
+    "蚊": "HKD", "港幣": "HKD", "英鎊": "GBP", "歐元": "EUR",
+    "人民币": "CNY", "rmb": "CNY", "cny": "CNY",
     "yuan": "CNY", "美元": "USD", "美金": "USD", "刀": "USD", "usd": "USD", "dollars": "USD",
     "dollar": "USD", "bucks": "USD", "英镑": "GBP", "gbp": "GBP", "pounds": "GBP",
     "pound": "GBP", "quid": "GBP", "欧元": "EUR", "eur": "EUR", "euros": "EUR",
@@ -124,247 +123,58 @@ def find_amounts(text: str) -> list[Entity]:
                     {"currency": currency},
                 )
             )
-    # "3.5万元" style amounts without a currency marker are ambiguous; leave them.
+    found.extend(_bare_amounts(folded, text))
+    return found
+
+
+# Money said without a currency: a number with cents ("29.83"), or a number next to a money
+# word ("花了129", "扣了 56", "the 129 charge", "paid 45"). Bare integers elsewhere (card
+# digits, counts, days) are not amounts.
+_BARE_CENTS_RE = re.compile(
+    r"(?<![\d.,:/-])(?P<num>\d{1,3}(?:,\d{3})+\.\d{2}|\d{1,9}\.\d{2})(?![\d.%])"
+)
+_MONEY_BEFORE_RE = re.compile(
+    r"(?:花了?|付了?|扣了?|扣款|转了?|轉了?|退了?|收了?|消费了?|消費了?|支付了?|刷了?|充了?|"
+    r"俾咗|畀咗|使咗|金额|金額|\b(?:paid|pay|charged?|spent|spend|cost|refund(?:ed)?|"
+    r"amount\s+of|for|of|the)\s+)\s*(?P<num>\d{1,9}(?:\.\d{1,2})?)(?![\d.%:/-])"
+    r"(?!\s*(?:days?|weeks?|months?|years?|hours?|minutes?|times?|am|pm|天|日|号|號|月|年|次|个|個|笔|筆|张|張|位|%))"
+)
+_MONEY_AFTER_RE = re.compile(
+    r"(?<![\d.,:/-])(?P<num>\d{1,9}(?:\.\d{1,2})?)\s*"
+    r"(?=(?:的|嘅)?(?:那笔|那筆|嗰笔|嗰筆|这笔|這筆|的消费|的消費|的扣款|的交易|的款|块|塊)|"
+    r"\s*(?:charge|payment|transaction|purchase|debit|refund)s?\b)"
+)
+
+
+def _bare_amounts(folded: str, text: str) -> list[Entity]:
+    found = []
+    for pattern in (_BARE_CENTS_RE, _MONEY_BEFORE_RE, _MONEY_AFTER_RE):
+        for m in pattern.finditer(folded):
+            value = parse_number(m.group("num"))
+            if value is None or value <= 0:
+                continue
+            start, end = m.start("num"), m.end("num")
+            found.append(Entity("amount", format_decimal(value), start, end, text[start:end]))
     return found
 
 
 # ---------------------------------------------------------------- dates
 
-_WEEKDAYS_EN = {
-    "monday": 0,
-    "mon": 0,
-    "tuesday": 1,
-    "tue": 1,
-    "tues": 1,
-    "wednesday": 2,
-    "wed": 2,
-    "thursday": 3,
-    "thu": 3,
-    "thurs": 3,
-    "friday": 4,
-    "fri": 4,
-    "saturday": 5,
-    "sat": 5,
-    "sunday": 6,
-    "sun": 6,
-}
-_WEEKDAYS_ZH = {
-    "一": 0,
-    "二": 1,
-    "三": 2,
-    "四": 3,
-    "五": 4,
-    "六": 5,
-    "日": 6,
-    "天": 6,
-    "末": 5,
-    "1": 0,
-    "2": 1,
-    "3": 2,
-    "4": 3,
-    "5": 4,
-    "6": 5,
-    "7": 6,
-}
-_MONTHS_EN = {name.lower(): i for i, name in enumerate(calendar.month_name) if name}
-_MONTHS_EN.update({name.lower(): i for i, name in enumerate(calendar.month_abbr) if name})
-_MONTHS_EN["sept"] = 9
-_UNITS = {
-    "day": "d",
-    "days": "d",
-    "天": "d",
-    "日": "d",
-    "week": "w",
-    "weeks": "w",
-    "周": "w",
-    "星期": "w",
-    "礼拜": "w",
-    "个星期": "w",
-    "个礼拜": "w",
-    "month": "m",
-    "months": "m",
-    "个月": "m",
-    "月": "m",
-    "year": "y",
-    "years": "y",
-    "年": "y",
-}
-
-
-def _shift(today: date, n: int, unit: str) -> date:
-    if unit == "d":
-        return today - timedelta(days=n)
-    if unit == "w":
-        return today - timedelta(weeks=n)
-    months = n * (12 if unit == "y" else 1)
-    year, month = divmod(today.year * 12 + today.month - 1 - months, 12)
-    day = min(today.day, calendar.monthrange(year, month + 1)[1])
-    return date(year, month + 1, day)
-
-
-def _closest_year(today: date, month: int, day: int) -> date | None:
-    """Pick this year's month/day, or last year's when it lies over a month ahead.
-
-    Customers mostly ask about the past ("3月5日的消费"), but "12月5日" asked in late
-    November is the coming date.
-    """
-    this_year = _make_date(today.year, month, day)
-    if this_year is not None and (this_year - today).days <= 31:
-        return this_year
-    return _make_date(today.year - 1, month, day)
-
-
-def _make_date(year: int, month: int, day: int) -> date | None:
-    try:
-        return date(year, month, day)
-    except ValueError:
-        return None
-
-
-def _small_number(text: str) -> int | None:
-    value = parse_number(text)
-    return int(value) if value is not None and value == int(value) else None
-
-
-Resolver = Callable[[re.Match[str], date], "date | tuple[date, date] | None"]
-_NUM = rf"\d{{1,3}}|[{ZH_NUMERAL_CHARS}]{{1,4}}|{_EN_NUM.rstrip('+')}+?"
-
-
-def _month_range(first: date) -> tuple[date, date]:
-    return first, first.replace(day=calendar.monthrange(first.year, first.month)[1])
-
-
-def _week_start(today: date, offset_weeks: int) -> date:
-    return today - timedelta(days=today.weekday()) + timedelta(weeks=offset_weeks)
-
-
-def _weekday_en(m: re.Match[str], today: date) -> date:
-    wd = _WEEKDAYS_EN[m.group("wd")]
-    rel = m.group("rel")
-    if rel == "last":  # the most recent such day strictly before today
-        return today - timedelta(days=(today.weekday() - wd - 1) % 7 + 1)
-    if rel == "next":  # the first such day strictly after today
-        return today + timedelta(days=(wd - today.weekday() - 1) % 7 + 1)
-    return _week_start(today, 0) + timedelta(days=wd)
-
-
-def _weekday_zh(m: re.Match[str], today: date) -> date:
-    offset = {"上": -1, "上上": -2, "下": 1, "这": 0, "本": 0, "": 0}[m.group("rel") or ""]
-    return _week_start(today, offset) + timedelta(days=_WEEKDAYS_ZH[m.group("wd")])
-
-
-def _ago(m: re.Match[str], today: date) -> date | None:
-    n = _small_number(m.group("n"))
-    return None if n is None else _shift(today, n, _UNITS[m.group("unit")])
-
-
-def _period(kind: str, offset: int) -> Resolver:
-    def resolve(m: re.Match[str], today: date) -> tuple[date, date]:
-        if kind == "w":
-            start = _week_start(today, offset)
-            return start, start + timedelta(days=6)
-        year, month = divmod(today.year * 12 + today.month - 1 + offset, 12)
-        return _month_range(date(year, month + 1, 1))
-
-    return resolve
-
-
-def _md(m: re.Match[str], today: date) -> date | None:
-    month, day = _small_number(m.group("m")), _small_number(m.group("d"))
-    if month is None or day is None:
-        return None
-    year = m.groupdict().get("y")
-    return _make_date(int(year), month, day) if year else _closest_year(today, month, day)
-
-
-def _md_en(m: re.Match[str], today: date) -> date | None:
-    month = _MONTHS_EN[m.group("mon")]
-    day = int(m.group("d"))
-    year = m.group("y")
-    return _make_date(int(year), month, day) if year else _closest_year(today, month, day)
-
-
-_WD_EN = "|".join(sorted(_WEEKDAYS_EN, key=len, reverse=True))
-_MON_EN = "|".join(sorted(_MONTHS_EN, key=len, reverse=True))
-_ORD = r"(?:st|nd|rd|th)?"
-_DATE_RULES: list[tuple[re.Pattern[str], Resolver]] = [
-    (re.compile(r"(?<!\d)(?P<y>\d{4})[-/.](?P<m>\d{1,2})[-/.](?P<d>\d{1,2})(?!\d)"), _md),
-    (
-        re.compile(
-            rf"(?<!\d)(?:(?P<y>\d{{4}})年)?(?P<m>\d{{1,2}}|[{ZH_NUMERAL_CHARS}]{{1,3}})月"
-            rf"(?P<d>\d{{1,2}}|[{ZH_NUMERAL_CHARS}]{{1,3}})[日号號]"
-        ),
-        _md,
-    ),
-    (
-        re.compile(
-            rf"\b(?P<d>\d{{1,2}}){_ORD}\s+(?:of\s+)?(?P<mon>{_MON_EN})\b\.?"
-            rf"(?:,?\s+(?P<y>\d{{4}}))?"
-        ),
-        _md_en,
-    ),
-    (
-        re.compile(rf"\b(?P<mon>{_MON_EN})\.?\s+(?P<d>\d{{1,2}}){_ORD}\b(?:,?\s+(?P<y>\d{{4}}))?"),
-        _md_en,
-    ),
-    (re.compile(r"\b(?:the\s+)?day\s+before\s+yesterday\b"), lambda m, t: t - timedelta(days=2)),
-    (re.compile(r"\bday\s+after\s+tomorrow\b"), lambda m, t: t + timedelta(days=2)),
-    (re.compile(r"\b(?:today|tonight|this\s+morning|this\s+afternoon)\b"), lambda m, t: t),
-    (re.compile(r"\byesterday\b"), lambda m, t: t - timedelta(days=1)),
-    (re.compile(r"\btomorrow\b"), lambda m, t: t + timedelta(days=1)),
-    (re.compile(rf"\b(?P<rel>last|this|next)\s+(?P<wd>{_WD_EN})\b"), _weekday_en),
-    (
-        re.compile(
-            rf"\b(?P<n>\d{{1,3}}|{_EN_NUM})\s*(?P<unit>days?|weeks?|months?|years?)\s+ago\b"
-        ),
-        _ago,
-    ),
-    (re.compile(r"\blast\s+week\b"), _period("w", -1)),
-    (re.compile(r"\bthis\s+week\b"), _period("w", 0)),
-    (re.compile(r"\blast\s+month\b"), _period("m", -1)),
-    (re.compile(r"\bthis\s+month\b"), _period("m", 0)),
-    (re.compile(r"大前天"), lambda m, t: t - timedelta(days=3)),
-    (re.compile(r"前天"), lambda m, t: t - timedelta(days=2)),
-    (re.compile(r"昨天|昨日|昨晚"), lambda m, t: t - timedelta(days=1)),
-    (re.compile(r"今天|今日|今儿|今早|今晚"), lambda m, t: t),
-    (re.compile(r"明天|明日"), lambda m, t: t + timedelta(days=1)),
-    (re.compile(r"后天"), lambda m, t: t + timedelta(days=2)),
-    (
-        re.compile(r"(?P<rel>上上|上|这|本|下)?个?(?:周|星期|礼拜)(?P<wd>[一二三四五六日天1-7])"),
-        _weekday_zh,
-    ),
-    (
-        re.compile(
-            rf"(?P<n>\d{{1,3}}|[{ZH_NUMERAL_CHARS}]{{1,4}})\s*"
-            r"(?P<unit>天|日|个星期|个礼拜|周|星期|礼拜|个月|年)(?:以前|之前|前)"
-        ),
-        _ago,
-    ),
-    (re.compile(r"上个?(?:周|星期|礼拜)"), _period("w", -1)),
-    (re.compile(r"(?:这|本)个?(?:周|星期|礼拜)"), _period("w", 0)),
-    (re.compile(r"上个?月"), _period("m", -1)),
-    (re.compile(r"(?:这个|本)月"), _period("m", 0)),
-]
-
 
 def find_dates(text: str, today: date) -> list[Entity]:
-    """Find dates and periods, resolved against TODAY, as ISO dates (or start/end)."""
-    folded = fold(text)
+    """Find dates and periods, resolved against TODAY (a local calendar day), as ISO dates
+    (``date``) or inclusive ranges (``date_range`` with ``start_date``/``end_date``)."""
     found: list[Entity] = []
-    for pattern, resolve in _DATE_RULES:
-        for m in pattern.finditer(folded):
-            resolved = resolve(m, today)
-            if resolved is None:
-                continue
-            span = text[m.start() : m.end()]
-            if isinstance(resolved, tuple):
-                start, end = resolved
-                value = f"{start.isoformat()}/{end.isoformat()}"
-                extras = {"start_date": start.isoformat(), "end_date": end.isoformat()}
-                found.append(Entity("date_range", value, m.start(), m.end(), span, extras))
-            else:
-                found.append(Entity("date", resolved.isoformat(), m.start(), m.end(), span))
-    return found
+    for start, end, resolved in resolve_all(fold(text), today):
+        span = text[start:end]
+        if isinstance(resolved, tuple):
+            first, last = resolved
+            value = f"{first.isoformat()}/{last.isoformat()}"
+            extras = {"start_date": first.isoformat(), "end_date": last.isoformat()}
+            found.append(Entity("date_range", value, start, end, span, extras))
+        else:
+            found.append(Entity("date", resolved.isoformat(), start, end, span))
+    return _resolve_overlaps(found)  # "上周五" is Friday, not the week of "上周"
 
 
 # ---------------------------------------------------------------- accounts and cards
@@ -389,6 +199,8 @@ _TYPES_ZH = {
     "定期存款": "fixed_deposit",
     "信用卡": "credit_card",
     "借记卡": "debit_card",
+    "借記卡": "debit_card",
+    "儲蓄卡": "debit_card",
     "储蓄卡": "debit_card",
     "工资卡": "salary_card",
     "虚拟卡": "virtual_card",
@@ -402,8 +214,24 @@ _LAST4_EN_RE = re.compile(
 )
 _ENDING_EN_RE = re.compile(r"\b(?:ending|ends)\s*(?:in|with)?\s*(?P<last4>\d{4})(?!\d)")
 _LAST4_ZH_RE = re.compile(
-    r"(?:卡号|账号|帐号)?(?:尾号|后四位|末四位|尾数)(?:为|是)?\s*(?P<last4>\d{4})(?!\d)"
-    r"(?:的)?(?P<kind>信用卡|借记卡|储蓄卡|工资卡|银行卡|卡|账户|帐户)?"
+    r"(?:卡号|卡號|账号|帐号|賬號)?(?:尾号|尾號|后四位|後四位|末四位|尾数|尾數|最后四位|最後四位)"
+    r"(?:为|為|是|係)?\s*(?P<last4>\d{4})(?!\d)"
+    r"(?:的)?(?P<kind>信用卡|借记卡|借記卡|储蓄卡|儲蓄卡|工资卡|銀行卡|银行卡|卡|账户|帳戶|帐户)?"
+)
+# "2956嗰張", "3582那张卡", "3582的卡": four digits said right before the card itself.
+_LAST4_BEFORE_ZH_RE = re.compile(
+    r"(?<!\d)(?P<last4>\d{4})(?!\d)\s*(?:嗰|那|这|這|的)?(?P<kind>張卡|张卡|張|张|卡)"
+)
+# Card schemes: "the Visa one", "my Mastercard", "银联卡".
+_BRANDS = {
+    "visa": "Visa", "mastercard": "Mastercard", "master card": "Mastercard",
+    "unionpay": "UnionPay", "union pay": "UnionPay", "银联": "UnionPay", "銀聯": "UnionPay",
+    "amex": "American Express", "american express": "American Express", "jcb": "JCB",
+}  # fmt: skip
+_BRAND_RE = re.compile(
+    r"(?<![a-z])(?P<brand>{})(?![a-z])".format(
+        "|".join(sorted(map(re.escape, _BRANDS), key=len, reverse=True))
+    )
 )
 _TYPE_EN_RE = re.compile(rf"\b(?P<type>{_TYPE_WORDS_EN})\s+(?P<kind>account|acct|card)s?\b")
 _TYPE_ZH_RE = re.compile("|".join(sorted(_TYPES_ZH, key=len, reverse=True)))
@@ -413,11 +241,11 @@ def find_accounts(text: str) -> list[Entity]:
     """Find card/account references: last four digits or an account or card type."""
     folded = fold(text)
     found: list[Entity] = []
-    for pattern in (_LAST4_EN_RE, _ENDING_EN_RE, _LAST4_ZH_RE):
+    for pattern in (_LAST4_EN_RE, _ENDING_EN_RE, _LAST4_ZH_RE, _LAST4_BEFORE_ZH_RE):
         for m in pattern.finditer(folded):
             groups = m.groupdict()
             kind_word = groups.get("kind") or "card"
-            kind = "account" if kind_word in {"account", "acct", "账户", "帐户"} else "card"
+            kind = "account" if kind_word in {"account", "acct", "账户", "帐户", "帳戶"} else "card"
             extras = {"kind": kind, "last4": m.group("last4")}
             type_word = groups.get("type")
             if type_word:
@@ -440,6 +268,11 @@ def find_accounts(text: str) -> list[Entity]:
                 "account", value, m.start(), m.end(), span, {"kind": kind, "account_type": value}
             )
         )
+    for m in _BRAND_RE.finditer(folded):
+        brand = _BRANDS[m.group("brand")]
+        span = text[m.start() : m.end()]
+        extras = {"kind": "card", "brand": brand}
+        found.append(Entity("account", brand, m.start(), m.end(), span, extras))
     for m in _TYPE_ZH_RE.finditer(folded):
         value = _TYPES_ZH[m.group(0)]
         kind = "card" if value.endswith("_card") else "account"
@@ -458,70 +291,22 @@ def find_accounts(text: str) -> list[Entity]:
 
 # ---------------------------------------------------------------- merchants
 
-_WORD_RE = re.compile(r"[a-z0-9][a-z0-9'’&.-]*")
 
-
-def _squash(text: str) -> str:
-    return re.sub(r"[^a-z0-9\u3400-\u9fff]", "", fold(text))
-
-
-def find_merchants(text: str, merchants: Sequence[str], min_ratio: float = 0.85) -> list[Entity]:
-    """Find merchants from a gazetteer; "星巴克|Starbucks" lists aliases, first is canonical.
-
-    Chinese names match as substrings; Latin names match whole words ignoring case,
-    spacing and punctuation ("McDonalds" finds "McDonald's"), and with small typos
-    ("starbuks") when the name has four or more letters.
-    """
-    folded = fold(text)
-    words = [
-        (m.start(), m.end(), _squash(re.sub(r"['’]s$", "", m.group(0))))
-        for m in _WORD_RE.finditer(folded)
+def find_merchants(text: str, merchants: Sequence[str | Sequence[str]]) -> list[Entity]:
+    """Find merchants from a gazetteer: each entry is one counterparty's names, as a list or
+    as "星巴克|Starbucks"; the first name is the canonical value. Matching is fuzzy and
+    partial (see ``nlu.gazetteer``); names that tie for the best match are all returned,
+    each with ``group`` (its index in MERCHANTS) and ``score``."""
+    groups = [
+        [n.strip() for n in (entry.split("|") if isinstance(entry, str) else entry) if n.strip()]
+        for entry in merchants
     ]
-    found: list[Entity] = []
-    for entry in merchants:
-        names = [n.strip() for n in entry.split("|") if n.strip()]
-        if not names:
-            continue
-        canonical = names[0]
-        for name in names:
-            key = _squash(name)
-            if not key:
-                continue
-            if re.search(r"[\u3400-\u9fff]", key):
-                for m in re.finditer(re.escape(fold(name)), folded):
-                    found.append(
-                        Entity("merchant", canonical, m.start(), m.end(), text[m.start() : m.end()])
-                    )
-                continue
-            n_tokens = max(1, len(_WORD_RE.findall(fold(name))))
-            matches: list[tuple[float, int, int]] = []
-            for size in {n_tokens, n_tokens + 1, max(1, n_tokens - 1)}:
-                for i in range(len(words) - size + 1):
-                    window = words[i : i + size]
-                    joined = "".join(w for _, _, w in window)
-                    if joined == key:
-                        score = 1.0
-                    elif len(key) >= 4 and abs(len(joined) - len(key)) <= 2:
-                        score = difflib.SequenceMatcher(None, joined, key).ratio()
-                    else:
-                        continue
-                    if score >= min_ratio:
-                        matches.append((score, window[0][0], window[-1][1]))
-            # Best score first, then the tightest span, so "to mcdonald's" loses to "mcdonald's".
-            taken: list[tuple[int, int]] = []
-            for score, start, end in sorted(matches, key=lambda m: (-m[0], m[2] - m[1])):
-                if all(end <= s or start >= e for s, e in taken):
-                    taken.append((start, end))
-                    found.append(
-                        Entity(
-                            "merchant",
-                            canonical,
-                            start,
-                            end,
-                            text[start:end],
-                            {"score": f"{score:.2f}"},
-                        )
-                    )
+    found = []
+    for match in best_names(text, groups):
+        start, end = match.start, match.end
+        extras = {"score": f"{match.score:.2f}", "group": str(match.group)}
+        canonical = groups[match.group][0]
+        found.append(Entity("merchant", canonical, start, end, text[start:end], extras))
     return found
 
 
@@ -538,18 +323,23 @@ def _resolve_overlaps(entities: list[Entity]) -> list[Entity]:
 
 
 def today_in(now: date | datetime | None) -> date:
-    """Return the local calendar day of NOW (default: the current time in Asia/Shanghai)."""
+    """Return the calendar day of NOW as the caller gives it.
+
+    Pass the bank's *local* now (``BankClock.now()``: an aware datetime in
+    ``Settings.timezone``) or a local date; its own date is used, never converted, so
+    this module needs no time zone. Without NOW, the machine's local day (CLI use only).
+    """
     if now is None:
-        return datetime.now(LOCAL_TZ).date()
+        return datetime.now().astimezone().date()
     if isinstance(now, datetime):
-        return now.astimezone(LOCAL_TZ).date() if now.tzinfo else now.date()
+        return now.date()
     return now
 
 
 def extract_entities(
     text: str,
     *,
-    merchants: Sequence[str] = (),
+    merchants: Sequence[str | Sequence[str]] = (),
     now: date | datetime | None = None,
 ) -> list[Entity]:
     """Extract amounts, dates, account references and merchants from TEXT."""

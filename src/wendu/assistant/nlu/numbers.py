@@ -5,11 +5,11 @@ from __future__ import annotations
 import re
 from decimal import Decimal, InvalidOperation
 
-_ZH_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5,
+_ZH_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "兩": 2, "三": 3, "四": 4, "五": 5,
               "六": 6, "七": 7, "八": 8, "九": 9}  # fmt: skip
 _ZH_UNITS = {"十": 10, "拾": 10, "百": 100, "佰": 100, "千": 1000, "仟": 1000}
-_ZH_BIG = {"万": 10_000, "萬": 10_000, "亿": 100_000_000}
-ZH_NUMERAL_CHARS = "".join([*_ZH_DIGITS, *_ZH_UNITS, *_ZH_BIG, "点"])
+_ZH_BIG = {"万": 10_000, "萬": 10_000, "亿": 100_000_000, "億": 100_000_000}
+ZH_NUMERAL_CHARS = "".join([*_ZH_DIGITS, *_ZH_UNITS, *_ZH_BIG, "点", "點"])
 
 _EN_UNITS = {
     "zero": 0, "one": 1, "a": 1, "an": 1, "two": 2, "three": 3, "four": 4, "five": 5,
@@ -62,6 +62,7 @@ def parse_zh_number(text: str) -> Decimal | None:
     """Parse a Chinese numeral such as 一百, 三千五, 两万三千, 一点五, 十二亿."""
     if not text or any(ch not in ZH_NUMERAL_CHARS for ch in text):
         return None
+    text = text.replace("點", "点")
     if "点" in text:
         whole, _, frac = text.partition("点")
         head: Decimal | None = parse_zh_number(whole) if whole else Decimal(0)
