@@ -29,6 +29,7 @@ GROUPS: tuple[tuple[str, str], ...] = (
     ("helpdesk", "wendu.helpdesk.cli"),
     ("knowledge", "wendu.assistant.knowledge.cli"),
     ("assistant", "wendu.assistant.stories.cli"),
+    ("reputation", "wendu.reputation.cli"),
 )
 
 for _name, _module in GROUPS:
