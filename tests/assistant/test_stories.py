@@ -85,3 +85,23 @@ def test_the_shipped_stories_load_and_spread_over_languages() -> None:
     languages = {s.language for s in stories}
     assert languages == {"zh-Hans", "zh-Hant-HK", "zh-Hant-TW", "en", "mixed"}
     assert all(s.turns for s in stories)
+
+
+def test_periods_are_local_date_windows() -> None:
+    from datetime import date
+    from zoneinfo import ZoneInfo
+
+    from wendu.assistant.stories.oracle import instants, window
+
+    today = date(2026, 3, 31)  # a Tuesday
+    assert window("yesterday", today) == (date(2026, 3, 30), date(2026, 3, 30))
+    assert window("last_week", today) == (date(2026, 3, 23), date(2026, 3, 29))
+    assert window("last_month", today) == (date(2026, 2, 1), date(2026, 2, 28))
+    assert window("month_11", today) == (date(2025, 11, 1), date(2025, 11, 30))
+    assert window("last_7_days", today) == (date(2026, 3, 25), today)
+    assert window("last_1_months", today) == (date(2026, 3, 1), today)
+    start, end = instants((today, today), ZoneInfo("Asia/Shanghai"))
+    assert (start.isoformat(), end.isoformat()) == (
+        "2026-03-30T16:00:00+00:00",
+        "2026-03-31T16:00:00+00:00",
+    )

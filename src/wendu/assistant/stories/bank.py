@@ -1,10 +1,11 @@
 """The bank a story run talks to: a fresh demo bank in a temporary SQLite file, the real
 app, and per story a clean customer state and a consent obtained through the sandbox flow.
 
-The demo bank is seeded so its activity ends on today's date in the bank's time zone
-(``settings.timezone``), so "last month" or "昨天" always fall on seeded days; what a
-relative date means is computed by :mod:`wendu.assistant.stories.oracle` from the same
-``today``. Before each story the customer's cards get back the status they were seeded with
+The demo bank is seeded so its activity ends yesterday in the bank's time zone
+(``settings.timezone``): "last month" or "昨天" always fall on seeded days, nothing is booked
+in the future, and a story's "a few days ago" stays a few days ago whatever the date of the
+run. What a relative date means is computed by :mod:`wendu.assistant.stories.oracle` from the
+same ``today``. Before each story the customer's cards get back the status they were seeded with
 and every connected app is revoked; the story's own apps are then connected afresh, so
 freezing or revoking in one story never leaks into another.
 """
@@ -14,7 +15,7 @@ from __future__ import annotations
 import shutil
 import tempfile
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -76,12 +77,12 @@ class StoryBank:
         self.today = self.local_today()
         upgrade(url)
         self.db = Database(url)
-        seed_bank(self.db, customers=customers, seed=seed, end=self.today)
+        seed_bank(self.db, customers=customers, seed=seed, end=self.today - timedelta(days=1))
         ensure_demo_access(self.db, "http://testserver")
         ensure_help_articles(self.db)
         ensure_helpdesk_showcase(self.db, self.settings)
         self.app = create_app(self.settings, database=self.db)
-        self.client = TestClient(self.app)
+        self.client = TestClient(self.app, raise_server_exceptions=False)
         self.client.__enter__()
         self._partners: dict[str, str] = {}
         self._seeded_cards = self._card_statuses()

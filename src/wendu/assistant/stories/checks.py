@@ -6,17 +6,24 @@ Vocabulary (``name`` or ``name: argument``):
 
 - ``balance: current|savings|credit_card|any|all`` — the reply states that account's
   balance (available or booked), exactly.
-- ``spent: {merchant: NAME, period: PERIOD or [PERIODS], direction: out|in}`` — the reply
-  states the total (see :mod:`wendu.assistant.stories.oracle`); any listed period may match.
+- ``spent: {merchant: NAME, info: TEXT, period: PERIOD or [PERIODS], direction: out|in}``
+  — the reply states the total (see :mod:`wendu.assistant.stories.oracle`); any listed
+  period may match.
 - ``count: {same}`` — the reply states how many transactions make that total.
-- ``frozen: LAST4|debit|credit`` / ``not_frozen`` — a card's status via the customer API.
+- ``frozen: LAST4|debit|credit`` / ``active: LAST4|...`` / ``not_frozen`` (no card was
+  frozen in the chat) — cards' status via the customer API.
+- ``not_stored: TEXT or [TEXTS]`` — the chat's stored transcript (via the chat API) does
+  not contain them (a CVV, an expiry date).
 - ``revoked: APP`` / ``kept: APP`` — the app is gone from / still among connected apps.
-- ``ticket: {kind, category, team}`` (each optional; ``category`` may end in ``*``) /
+- ``ticket: {kind, category, team}`` (each optional; ``category`` is a glob,
+  ``|`` between alternatives) /
   ``no_ticket`` — tickets opened in this conversation.
 - ``handoff`` or ``handoff: {team, reason}`` / ``no_handoff`` — the conversation's status.
-- ``article: SLUG`` — the first help article the reply links to; ``no_article``.
+- ``article: SLUG or [SLUGS]`` — the first help article the reply links to; ``no_article``.
 - ``declined`` — answered, but no article, ticket, hand-off, card or app change.
 - ``offers_person`` — the reply offers a person (the one text check: no fact to read).
+- ``products: {kind: KIND or [KINDS], risk: [LEVELS]}`` — the reply names a catalogue
+  product (via the public products API) of that kind and risk, and none of another risk.
 - ``mentions: TEXT or [TEXTS]`` — the reply contains one of them (for card digits, names).
 - ``script: Hans|Hant|en|any`` — override the story language's script check.
 """
@@ -38,6 +45,7 @@ from wendu.assistant.stories.bank import OpenChat, StoryBank
 
 WITH_PERSON = ("queued", "assigned")
 _NUMBER = re.compile(r"(?<![\w.])-?\d{1,3}(?:,\d{3})+(?:\.\d+)?|(?<![\w.,])-?\d+(?:\.\d+)?")
+_AMOUNT = re.compile(r"\d[\d,]*\.\d\d(?!\d)")
 _ARTICLE = re.compile(r"/help/articles/([a-z0-9][a-z0-9-]*)")
 _PERSON = re.compile(
     r"人工|客服|同事|专员|專員|真人|agent|colleague|person|human|someone|staff|team member",
@@ -165,6 +173,7 @@ def _figures(ctx: Context, arg: Any) -> list[oracle.Figure]:
                 span,
                 ctx.bank.zone,
                 merchant=arg.get("merchant"),
+                info=arg.get("info"),
                 direction=str(arg.get("direction", "out")),
             )
         )
@@ -184,8 +193,9 @@ def check_spent(ctx: Context, arg: Any) -> Outcome:
     figures = _figures(ctx, arg)
     for figure in figures:
         if figure.count == 0:
-            # Nothing to total: a reply saying so (no amount at all, or 0) is right.
-            if not re.search(r"\d+\.\d\d", ctx.text) or _states(ctx.text, Decimal(0)):
+            # Nothing to total: a reply saying so is right, one stating amounts is not.
+            amounts = {Decimal(a.replace(",", "")) for a in _AMOUNT.findall(ctx.text)}
+            if not amounts - {Decimal(0)}:
                 return None
         elif _states(ctx.text, figure.total):
             return None
@@ -211,6 +221,16 @@ def check_frozen(ctx: Context, arg: Any) -> Outcome:
     if any(c["status"] == "frozen" for c in cards):
         return None
     return f"card {which} is {', '.join(c['status'] for c in cards)}, expected frozen"
+
+
+def check_active(ctx: Context, arg: Any) -> Outcome:
+    which = str(arg)
+    cards = [c for c in ctx.cards() if _card_matches(c, which)]
+    if not cards:
+        return f"the customer has no card {which!r}"
+    if all(c["status"] == "active" for c in cards):
+        return None
+    return f"card {which} is {', '.join(c['status'] for c in cards)}, expected active"
 
 
 def check_not_frozen(ctx: Context, arg: Any) -> Outcome:
@@ -324,11 +344,50 @@ def check_offers_person(ctx: Context, arg: Any) -> Outcome:
     return None if _PERSON.search(ctx.text) else "the reply offers no person"
 
 
+def _simplified(text: str) -> str:
+    return str(_converter("t2s").convert(text))
+
+
+def check_products(ctx: Context, arg: Any) -> Outcome:
+    want = arg if isinstance(arg, dict) else {"kind": arg}
+    kinds = want.get("kind")
+    kinds = [kinds] if isinstance(kinds, str) else list(kinds or [])
+    allowed = [str(r) for r in want.get("risk") or []]
+    catalogue = ctx.bank.get(ctx.chat, "/api/v1/products")["products"]
+    text = _simplified(ctx.text).lower()
+
+    def named(product: dict[str, Any]) -> bool:
+        names = [str(n) for n in (product.get("name") or {}).values() if n]
+        return any(_simplified(n).lower() in text for n in names)
+
+    def fits(product: dict[str, Any]) -> bool:
+        if kinds and product["kind"] not in kinds:
+            return False
+        return not allowed or (product.get("risk_level") or "") in allowed
+
+    shown = [p for p in catalogue if named(p)]
+    if not any(fits(p) for p in shown):
+        return f"the reply names no {'/'.join(kinds) or 'product'} {'/'.join(allowed)}"
+    risky = [p for p in shown if allowed and p.get("risk_level") and p["risk_level"] not in allowed]
+    if risky:
+        listed = ", ".join(f"{p['name']['en']} {p['risk_level']}" for p in risky)
+        return f"the reply also offers {listed}, outside risk {'/'.join(allowed)}"
+    return None
+
+
 def check_mentions(ctx: Context, arg: Any) -> Outcome:
     wanted = [str(a) for a in arg] if isinstance(arg, list) else [str(arg)]
     if any(w.lower() in ctx.text.lower() for w in wanted):
         return None
     return f"the reply mentions none of {wanted}"
+
+
+def check_not_stored(ctx: Context, arg: Any) -> Outcome:
+    body = ctx.bank.get(ctx.chat, f"/chat/v1/sessions/{ctx.chat.session_id}/messages")
+    stored = "\n".join(str(m["text"]) for m in body["messages"])
+    wanted = [str(a) for a in arg] if isinstance(arg, list) else [str(arg)]
+    found = [w for w in wanted if w in stored]
+    return f"the stored transcript contains {found}" if found else None
 
 
 def check_script(ctx: Context, arg: Any) -> Outcome:
@@ -380,6 +439,8 @@ CHECKS: dict[str, CheckFn] = {
     "count": check_count,
     "frozen": check_frozen,
     "not_frozen": check_not_frozen,
+    "active": check_active,
+    "not_stored": check_not_stored,
     "revoked": check_revoked,
     "kept": check_kept,
     "ticket": check_ticket,
@@ -390,6 +451,7 @@ CHECKS: dict[str, CheckFn] = {
     "no_article": check_no_article,
     "declined": check_declined,
     "offers_person": check_offers_person,
+    "products": check_products,
     "mentions": check_mentions,
     "script": check_script,
 }

@@ -2,8 +2,9 @@
 
 ``period`` names a window of local dates in the bank's zone relative to ``today``:
 ``today``, ``yesterday``, ``this_week``, ``last_week`` (Monday to Sunday), ``this_month``,
-``last_month``, ``last_N_days`` (N days ending today, today included), ``month_M`` (the
-latest month M not after this month), ``all``. The window becomes aware UTC instants: from
+``last_month``, ``last_N_days`` (N days ending today, today included), ``last_N_months``
+(from the day after today N months ago to today), ``month_M`` (the latest month M not after
+this month), ``this_year``, ``last_year``, ``all``. The window becomes aware UTC instants: from
 local midnight of its first day to local midnight after its last.
 
 "Spending" is money out, except money moved between the customer's own accounts (a card
@@ -25,6 +26,7 @@ from zoneinfo import ZoneInfo
 AISP = "/open-banking/v4.0/aisp"
 _LAST_N = re.compile(r"^last_(\d{1,3})_days$")
 _MONTH = re.compile(r"^month_(\d{1,2})$")
+_LAST_MONTHS = re.compile(r"^last_(\d{1,2})_months$")
 
 
 class OracleError(ValueError):
@@ -53,6 +55,15 @@ def window(period: str, today: date) -> tuple[date, date] | None:
         return last.replace(day=1), last
     if m := _LAST_N.match(period):
         return today - timedelta(days=int(m.group(1)) - 1), today
+    if m := _LAST_MONTHS.match(period):
+        back = today.year * 12 + today.month - 1 - int(m.group(1))
+        year, month = divmod(back, 12)
+        dom = min(today.day, calendar.monthrange(year, month + 1)[1])
+        return date(year, month + 1, dom) + timedelta(days=1), today
+    if period == "this_year":
+        return date(today.year, 1, 1), today
+    if period == "last_year":
+        return date(today.year - 1, 1, 1), date(today.year - 1, 12, 31)
     if m := _MONTH.match(period):
         month = int(m.group(1))
         if not 1 <= month <= 12:
@@ -121,10 +132,12 @@ def spending(
     zone: ZoneInfo,
     *,
     merchant: str | None = None,
+    info: str | None = None,
     direction: str = "out",
 ) -> Figure:
     """Return the money out (``direction='out'``, own transfers left out) or in over the
-    transactions in ``span``, at ``merchant`` if given (its exact name in the API)."""
+    transactions in ``span``, at ``merchant`` if given (its exact name in the API), whose
+    description contains ``info`` if given."""
     rows = list(rows)
     own = own_transfers(rows)
     start, end = instants(span, zone) if span else (None, None)
@@ -135,6 +148,8 @@ def spending(
         if start is not None and end is not None and not start <= booked_at(txn) < end:
             continue
         if merchant is not None and merchant_of(txn).lower() != merchant.lower():
+            continue
+        if info is not None and info.lower() not in txn.get("TransactionInformation", "").lower():
             continue
         wanted = "Debit" if direction == "out" else "Credit"
         if txn["CreditDebitIndicator"] != wanted or txn["TransactionId"] in own:
