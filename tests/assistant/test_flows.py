@@ -286,3 +286,30 @@ def test_complaint_hands_off_with_context(
     # Now the assistant only relays to the agent.
     relayed = chat.say("什么时候有人处理？")
     assert relayed["replies"] == [] and relayed["status"] in ("queued", "assigned")
+
+
+def test_freeze_picks_the_card_the_customer_names_or_says_it_is_not_there(
+    client: TestClient, db: Database, app: Any, settings: Any
+) -> None:
+    from factories import make_card
+
+    customer = make_bank_customer(db)
+    with db.session() as s:
+        from wendu.ledger.models import Account
+
+        account = s.get(Account, customer.account_ids[0])
+        assert account is not None
+        credit = make_card(s, account, kind="credit")
+        credit.brand = "Visa"
+        credit_last4 = credit.pan[-4:]
+    chat = open_chat(client, db, app, settings, customer)
+    # Mixed Chinese and English: the credit card, not the debit card.
+    assert f"尾号 {credit_last4}" in chat.text("我的credit card不见了，please freeze it")
+    assert "已取消" in chat.text("不")
+    assert f"ending {credit_last4}" in chat.text("my Visa card was stolen, freeze it")
+    assert "cancelled" in chat.text("no")
+    missing = "0000" if "0000" not in (credit_last4, customer.card_last4[0]) else "0001"
+    reply = chat.text(f"尾号{missing}的卡丢了")
+    assert f"没有找到尾号 {missing}" in reply and credit_last4 in reply, reply
+    with db.session() as s:
+        assert {s.get(Card, c).status for c in (credit.id, *customer.card_ids)} == {"active"}  # type: ignore[union-attr]

@@ -127,3 +127,47 @@ def test_true_counts_over_many_pages_and_the_customers_own_merchants(
     # A merchant the customer never paid: said so, not answered with everything.
     none = chat.text("how much did I spend at Costa this month")
     assert "I found no transactions" in none and "Costa" in none, none
+
+
+@pytest.mark.parametrize(
+    ("text", "spending"),
+    [
+        ("How much did I spend last month?", True),
+        ("how much have I spent at Bluebell Coffee House altogether?", True),
+        ("上个月话费扣了多少", True),
+        ("我在蓝鲸咖啡一共花了多少钱", True),
+        ("上個禮拜我花了多少錢？", True),
+        ("我上个月用了几多钱", True),
+        ("I want a refund for the 129 charge", False),
+        ("扣了两次", False),
+        ("how much does a transfer cost", False),
+        ("跨行转账要花多少钱", False),
+        ("what is my balance", False),
+    ],
+)
+def test_spending_questions_are_told_from_refunds_and_fee_questions(
+    text: str, spending: bool
+) -> None:
+    from wendu.assistant.flows.tasks import asks_spending
+
+    assert asks_spending(text) is spending
+
+
+def test_a_spending_question_the_classifier_misreads_still_gets_the_total(
+    client: TestClient, db: Database, app: Any, settings: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    now = datetime(2026, 11, 25, 4, 0, tzinfo=UTC)
+    pin(monkeypatch, app, now, "Asia/Shanghai")
+    customer = make_bank_customer(db, now=now)
+    with db.session() as s:
+        account = s.get(Account, customer.account_ids[0])
+        assert account is not None
+        phone = Merchant(name=f"Changlian Mobile {secrets.token_hex(3)}", name_zh="畅联通信话费",
+                         mcc="4814", category="Telecom")  # fmt: skip
+        s.add(phone)
+        s.flush()
+        add_transaction(s, account, -4_315, booked_at=datetime(2026, 10, 9, 3, 0, tzinfo=UTC),
+                        description="畅联通信话费", merchant_id=phone.id)  # fmt: skip
+    chat = open_chat(client, db, app, settings, customer)
+    reply = chat.text("上个月话费扣了多少")
+    assert "支出 43.15 CNY" in reply and "为您找到 1 笔交易" in reply, reply

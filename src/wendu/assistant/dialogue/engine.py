@@ -289,6 +289,8 @@ class Turn:
 
     async def _dispatch(self) -> None:
         u = self.u
+        if tasks.asks_spending(u.text) and u.intent not in SMALL_TALK:  # see asks_spending
+            u.intent, u.confidence = "recent_transactions", max(u.confidence, CONFIDENT)
         if not u.confident:
             self.state["fallbacks"] += 1
             if self.state["fallbacks"] >= 2:
@@ -315,11 +317,7 @@ class Turn:
         if intent == "check_balance":
             self.fx.replies.extend(await tasks.balance_lines(self.api, self.lang))
         elif intent == "recent_transactions":
-            start, end = self._dates()
-            ask = tasks.TransactionQuestion(start, end, self._names_text())
-            self.fx.replies.extend(
-                await tasks.transaction_lines(self.api, self.lang, self.clock, self.state, ask)
-            )
+            await self._transactions()
         elif intent in CARD_LOSS_INTENTS:
             await self._start_freeze()
         elif intent == "manage_connected_apps":
@@ -330,6 +328,14 @@ class Turn:
             await self._trace_transfer()
         else:
             await self._start_dispute()
+
+    async def _transactions(self) -> None:
+        """List the transactions the message asks about, with sums when it narrows them."""
+        start, end = self._dates()
+        ask = tasks.TransactionQuestion(start, end, self._names_text())
+        self.fx.replies.extend(
+            await tasks.transaction_lines(self.api, self.lang, self.clock, self.state, ask)
+        )
 
     def _dates(self) -> tuple[date | None, date | None]:
         """The local days the message asks about, read against the bank's today (the

@@ -135,6 +135,30 @@ async def transaction_lines(
     return ["\n".join(lines)]
 
 
+# "How much did I spend ...?" in any wording is a question about transactions, whatever
+# the intent classifier made of it ("上个月话费扣了多少" read as a dispute, "how much have I
+# spent at X altogether?" not understood); a refund or a complaint about a charge is not.
+_SPENDING = re.compile(
+    r"(?:花|消费|消費|用|使|扣|支出|刷|付|俾|畀|充)(?:了|咗|掉)(?:多少|几多|幾多)|"
+    r"(?:一共|总共|總共|合共|总计|總計)(?:花|消费|消費|用|使|支出)|"
+    r"我.{0,10}(?:花|消费|消費|使)(?:多少|几多|幾多)|"
+    r"\bhow\s+much\b.{0,30}?\b(?:i|we)\b.{0,20}?\b(?:spen[dt]|paid|charged)\b|"
+    r"\bwhat\s+(?:did|have)\s+i\s+(?:spen[dt]|paid)\b|\bmy\s+(?:total\s+)?spending\b",
+    re.IGNORECASE,
+)
+_NOT_SPENDING = re.compile(
+    r"退款|退钱|退錢|退回|争议|爭議|不认识|唔识|不是我|没收到|冇收到|两次|兩次|重复|重複|多扣|"
+    r"refund|dispute|recogni[sz]e|twice|double|not\s+mine|didn'?t\s+(?:make|authori[sz]e)|"
+    r"not\s+received|hasn'?t\s+arrived|limit|限额|限額|fee\s+for|手续费|手續費",
+    re.IGNORECASE,
+)
+
+
+def asks_spending(text: str) -> bool:
+    """Return True when the message asks how much was spent (not a refund or a dispute)."""
+    return bool(_SPENDING.search(text)) and not _NOT_SPENDING.search(text)
+
+
 def _name_for(group: list[str], lang: str) -> str:
     """The name of a counterparty to show: Chinese for zh when the bank holds one."""
     han = [n for n in group if re.search(r"[\u3400-\u9fff]", n)]

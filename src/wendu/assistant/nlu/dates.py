@@ -232,6 +232,12 @@ def _fixed(days: int) -> Resolver:
 
 # ---------------------------------------------------------------- rules
 
+
+def _rx(pattern: str) -> re.Pattern[str]:
+    """Compile with ASCII word boundaries, so "我last month花了" still finds "last month"."""
+    return re.compile(pattern, re.ASCII)
+
+
 _WD_EN = "|".join(sorted(_WEEKDAYS_EN, key=len, reverse=True))
 _WD_FULL_EN = "|".join(_WEEKDAY_NAMES_EN)
 _MON_EN = "|".join(sorted(_ALL_MONTHS_EN, key=len, reverse=True))
@@ -244,69 +250,67 @@ _UNIT_ZH = rf"(?P<unit>天|日|{_GE}?(?:星期|礼拜|禮拜)|{_GE}?[周週]|{_G
 
 DATE_RULES: list[tuple[re.Pattern[str], Resolver]] = [
     # explicit days
-    (re.compile(r"(?<!\d)(?P<y>\d{4})[-/.](?P<m>\d{1,2})[-/.](?P<d>\d{1,2})(?!\d)"), _md),
+    (_rx(r"(?<!\d)(?P<y>\d{4})[-/.](?P<m>\d{1,2})[-/.](?P<d>\d{1,2})(?!\d)"), _md),
     (
-        re.compile(
+        _rx(
             rf"(?<!\d)(?:(?P<y>\d{{4}})年)?(?P<m>\d{{1,2}}|[{ZH_NUMERAL_CHARS}]{{1,3}})月"
             rf"(?P<d>{_ZH_DAY})[日号號]"
         ),
         _md,
     ),
     (
-        re.compile(
+        _rx(
             rf"\b(?P<d>\d{{1,2}}){_ORD}\s+(?:of\s+)?(?P<mon>{_MON_EN})\b\.?"
             rf"(?:,?\s+(?P<y>\d{{4}}))?"
         ),
         _md_en,
     ),
     (
-        re.compile(rf"\b(?P<mon>{_MON_EN})\.?\s+(?P<d>\d{{1,2}}){_ORD}\b(?:,?\s+(?P<y>\d{{4}}))?"),
+        _rx(rf"\b(?P<mon>{_MON_EN})\.?\s+(?P<d>\d{{1,2}}){_ORD}\b(?:,?\s+(?P<y>\d{{4}}))?"),
         _md_en,
     ),
     (
-        re.compile(
+        _rx(
             r"(?<![\d月尾号號码碼])(?P<d>\d{1,2}|[一二三]?十[一二三四五六七八九]?|[一二三四五六七八九])"
             r"[号號](?![码碼线線])"
         ),
         _day_of_month,
     ),
     # days around today
-    (re.compile(r"\b(?:the\s+)?day\s+before\s+yesterday\b"), _fixed(-2)),
-    (re.compile(r"\bday\s+after\s+tomorrow\b"), _fixed(2)),
+    (_rx(r"\b(?:the\s+)?day\s+before\s+yesterday\b"), _fixed(-2)),
+    (_rx(r"\bday\s+after\s+tomorrow\b"), _fixed(2)),
     (
-        re.compile(r"\b(?:today|tonight|this\s+morning|this\s+afternoon|this\s+evening)\b"),
+        _rx(r"\b(?:today|tonight|this\s+morning|this\s+afternoon|this\s+evening)\b"),
         _fixed(0),
     ),
-    (re.compile(r"\b(?:yesterday|last\s+night)\b"), _fixed(-1)),
-    (re.compile(r"\btomorrow\b"), _fixed(1)),
-    (re.compile(r"大前天|大前日"), _fixed(-3)),
-    (re.compile(r"前天|前日(?!\d)"), _fixed(-2)),
-    (re.compile(r"昨天|昨日|昨晚|琴日|寻日|尋日|琴晚|寻晚|尋晚"), _fixed(-1)),
-    (re.compile(r"今天|今日|今儿|今早|今晚|今朝"), _fixed(0)),
-    (re.compile(r"明天|明日|听日|聽日"), _fixed(1)),
-    (re.compile(r"后天|後天"), _fixed(2)),
+    (_rx(r"\b(?:yesterday|last\s+night)\b"), _fixed(-1)),
+    (_rx(r"\btomorrow\b"), _fixed(1)),
+    (_rx(r"大前天|大前日"), _fixed(-3)),
+    (_rx(r"前天|前日(?!\d)"), _fixed(-2)),
+    (_rx(r"昨天|昨日|昨晚|琴日|寻日|尋日|琴晚|寻晚|尋晚"), _fixed(-1)),
+    (_rx(r"今天|今日|今儿|今早|今晚|今朝"), _fixed(0)),
+    (_rx(r"明天|明日|听日|聽日"), _fixed(1)),
+    (_rx(r"后天|後天"), _fixed(2)),
     # weekdays and weekends
-    (re.compile(rf"\b(?P<rel>last|this|next)\s+(?P<wd>{_WD_EN})\b"), _weekday_en),
-    (re.compile(rf"\b(?:on\s+)?(?P<rel>)(?P<wd>{_WD_FULL_EN})s?\b"), _weekday_en),
-    (re.compile(r"\b(?P<rel>last\s+)weekend\b"), _weekend(-1)),
-    (re.compile(r"\b(?P<rel>this\s+)weekend\b"), _weekend(0)),
-    (re.compile(r"\b(?:at\s+|over\s+)?the\s+weekend\b"), _weekend(0)),
-    (re.compile(rf"(?P<rel>上上|上){_GE}?(?:周末|週末)"), _weekend(-1)),
-    (re.compile(rf"(?P<rel>{_THIS}){_GE}?(?:周末|週末)"), _weekend(0)),
-    (re.compile(r"(?P<rel>)(?:周末|週末)"), _weekend(0)),
+    (_rx(rf"\b(?P<rel>last|this|next)\s+(?P<wd>{_WD_EN})\b"), _weekday_en),
+    (_rx(rf"\b(?:on\s+)?(?P<rel>)(?P<wd>{_WD_FULL_EN})s?\b"), _weekday_en),
+    (_rx(r"\b(?P<rel>last\s+)weekend\b"), _weekend(-1)),
+    (_rx(r"\b(?P<rel>this\s+)weekend\b"), _weekend(0)),
+    (_rx(r"\b(?:at\s+|over\s+)?the\s+weekend\b"), _weekend(0)),
+    (_rx(rf"(?P<rel>上上|上){_GE}?(?:周末|週末)"), _weekend(-1)),
+    (_rx(rf"(?P<rel>{_THIS}){_GE}?(?:周末|週末)"), _weekend(0)),
+    (_rx(r"(?P<rel>)(?:周末|週末)"), _weekend(0)),
     (
-        re.compile(
-            rf"(?P<rel>上上|上|这|這|本|今|呢|下)?{_GE}?{_WEEK}(?P<wd>[一二三四五六日天1-7])"
-        ),
+        _rx(rf"(?P<rel>上上|上|这|這|本|今|呢|下)?{_GE}?{_WEEK}(?P<wd>[一二三四五六日天1-7])"),
         _weekday_zh,
     ),
     # N units ago
     (
-        re.compile(rf"\b(?P<n>{_EN_N})\s*(?P<unit>days?|weeks?|months?|years?)\s+ago\b"),
+        _rx(rf"\b(?P<n>{_EN_N})\s*(?P<unit>days?|weeks?|months?|years?)\s+ago\b"),
         _ago,
     ),
     (
-        re.compile(
+        _rx(
             rf"(?P<n>{_ZH_N})\s*(?P<unit>天|日|{_GE}?(?:星期|礼拜|禮拜)|[周週]|{_GE}月|年)"
             r"(?:以前|之前|前)"
         ),
@@ -314,55 +318,55 @@ DATE_RULES: list[tuple[re.Pattern[str], Resolver]] = [
     ),
     # the last N units, up to today
     (
-        re.compile(
+        _rx(
             rf"\b(?:(?:in|over|during|for)\s+)?(?:the\s+)?(?:past|last|previous|recent|latest)"
             rf"\s+(?P<n>{_EN_N})\s*(?P<unit>days?|weeks?|months?|years?)\b"
         ),
         _recent,
     ),
     (
-        re.compile(r"\b(?:in|over|during)\s+the\s+(?:past|last)\s+(?P<unit>day|week|month|year)\b"),
+        _rx(r"\b(?:in|over|during)\s+the\s+(?:past|last)\s+(?P<unit>day|week|month|year)\b"),
         _recent,
     ),
-    (re.compile(r"\b(?:the\s+)?past\s+(?P<unit>day|week|month|year)\b"), _recent),
-    (re.compile(rf"{_RECENT_ZH}(?P<n>{_ZH_N}){_UNIT_ZH}(?:内|內|里|裏|裡|以来|以來)?"), _recent),
-    (re.compile(rf"(?:最近|近){_UNIT_ZH}"), _recent),
+    (_rx(r"\b(?:the\s+)?past\s+(?P<unit>day|week|month|year)\b"), _recent),
+    (_rx(rf"{_RECENT_ZH}(?P<n>{_ZH_N}){_UNIT_ZH}(?:内|內|里|裏|裡|以来|以來)?"), _recent),
+    (_rx(rf"(?:最近|近){_UNIT_ZH}"), _recent),
     # calendar weeks, months and years
-    (re.compile(r"\b(?:last|previous)\s+week\b"), _period("w", -1)),
-    (re.compile(r"\bthis\s+week\b"), _period("w", 0)),
-    (re.compile(r"\bweek\s+before\s+last\b"), _period("w", -2)),
-    (re.compile(r"\b(?:last|previous)\s+month\b"), _period("m", -1)),
-    (re.compile(r"\bthis\s+month\b|\bmonth\s+to\s+date\b"), _period("m", 0)),
-    (re.compile(r"\bmonth\s+before\s+last\b"), _period("m", -2)),
-    (re.compile(r"\blast\s+year\b"), _period("y", -1)),
-    (re.compile(r"\bthis\s+year\b|\byear\s+to\s+date\b"), _period("y", 0)),
-    (re.compile(rf"上上{_GE}?{_WEEK}"), _period("w", -2)),
-    (re.compile(rf"上{_GE}?{_WEEK}"), _period("w", -1)),
-    (re.compile(rf"{_THIS}{_GE}?{_WEEK}"), _period("w", 0)),
-    (re.compile(rf"上上{_GE}月"), _period("m", -2)),
-    (re.compile(rf"上{_GE}?月(?!\d|[{ZH_NUMERAL_CHARS}]+[日号號])"), _period("m", -1)),
-    (re.compile(rf"(?:这|這|今|呢){_GE}月|本月"), _period("m", 0)),
-    (re.compile(r"今年(?![\d一二三四五六七八九十]+月)"), _period("y", 0)),
-    (re.compile(r"去年(?![\d一二三四五六七八九十]+月)"), _period("y", -1)),
-    (re.compile(r"(?<!\d)(?P<y>\d{4})年(?!\d{1,2}月|[一二三四五六七八九十]+月)"), _year),
-    (re.compile(r"\b(?:in|during)\s+(?P<y>(?:19|20)\d{2})\b"), _year),
+    (_rx(r"\b(?:last|previous)\s+week\b"), _period("w", -1)),
+    (_rx(r"\bthis\s+week\b"), _period("w", 0)),
+    (_rx(r"\bweek\s+before\s+last\b"), _period("w", -2)),
+    (_rx(r"\b(?:last|previous)\s+month\b"), _period("m", -1)),
+    (_rx(r"\bthis\s+month\b|\bmonth\s+to\s+date\b"), _period("m", 0)),
+    (_rx(r"\bmonth\s+before\s+last\b"), _period("m", -2)),
+    (_rx(r"\blast\s+year\b"), _period("y", -1)),
+    (_rx(r"\bthis\s+year\b|\byear\s+to\s+date\b"), _period("y", 0)),
+    (_rx(rf"上上{_GE}?{_WEEK}"), _period("w", -2)),
+    (_rx(rf"上{_GE}?{_WEEK}"), _period("w", -1)),
+    (_rx(rf"{_THIS}{_GE}?{_WEEK}"), _period("w", 0)),
+    (_rx(rf"上上{_GE}月"), _period("m", -2)),
+    (_rx(rf"上{_GE}?月(?!\d|[{ZH_NUMERAL_CHARS}]+[日号號])"), _period("m", -1)),
+    (_rx(rf"(?:这|這|今|呢){_GE}月|本月"), _period("m", 0)),
+    (_rx(r"今年(?![\d一二三四五六七八九十]+月)"), _period("y", 0)),
+    (_rx(r"去年(?![\d一二三四五六七八九十]+月)"), _period("y", -1)),
+    (_rx(r"(?<!\d)(?P<y>\d{4})年(?!\d{1,2}月|[一二三四五六七八九十]+月)"), _year),
+    (_rx(r"\b(?:in|during)\s+(?P<y>(?:19|20)\d{2})\b"), _year),
     # named months
     (
-        re.compile(
+        _rx(
             rf"(?:(?P<y>\d{{4}})年|(?P<yrel>今年|去年|前年))?(?<![\d{ZH_NUMERAL_CHARS}个個上])"
             rf"(?P<m>{_ZH_MONTH})月份?(?![\d{ZH_NUMERAL_CHARS}]+[日号號])"
         ),
         _month_zh,
     ),
     (
-        re.compile(
+        _rx(
             rf"\b(?P<rel>(?:in|during|for|since|of|last|this)\s+)(?P<mon>{_MON_EN})\b\.?"
             rf"(?:,?\s+(?P<y>\d{{4}}))?"
         ),
         _month_en,
     ),
-    (re.compile(rf"\b(?P<rel>)(?P<mon>{_MON_EN})\.?,?\s+(?P<y>\d{{4}})\b"), _month_en),
-    (re.compile(rf"\b(?P<rel>)(?P<mon>{_MON_FULL_EN})\b(?P<y>)"), _month_en),
+    (_rx(rf"\b(?P<rel>)(?P<mon>{_MON_EN})\.?,?\s+(?P<y>\d{{4}})\b"), _month_en),
+    (_rx(rf"\b(?P<rel>)(?P<mon>{_MON_FULL_EN})\b(?P<y>)"), _month_en),
 ]
 
 

@@ -90,9 +90,12 @@ _EN_NUM = r"(?:(?:{})(?:[\s-]+(?:and\s+)?)?)+".format("|".join(EN_NUMBER_WORDS))
 _SUFFIX_WORDS = "|".join(sorted(map(re.escape, _CURRENCY_WORDS), key=len, reverse=True))
 _PREFIX_WORDS = "|".join(sorted(map(re.escape, _CURRENCY_PREFIX), key=len, reverse=True))
 
-_AMOUNT_PREFIX_RE = re.compile(rf"(?<![a-z])(?P<cur>{_PREFIX_WORDS})\s?(?P<num>{_DIGITS})")
+_AMOUNT_PREFIX_RE = re.compile(
+    rf"(?<![a-z])(?P<cur>{_PREFIX_WORDS})\s?(?P<num>{_DIGITS})", re.ASCII
+)
 _AMOUNT_SUFFIX_RE = re.compile(
-    rf"(?<![a-z0-9.,])(?P<num>{_DIGITS}|{_ZH_NUM}|\b{_EN_NUM})\s?(?P<cur>{_SUFFIX_WORDS})(?![a-z])"
+    rf"(?<![a-z0-9.,])(?P<num>{_DIGITS}|{_ZH_NUM}|\b{_EN_NUM})\s?(?P<cur>{_SUFFIX_WORDS})(?![a-z])",
+    re.ASCII,
 )
 
 
@@ -131,18 +134,20 @@ def find_amounts(text: str) -> list[Entity]:
 # word ("花了129", "扣了 56", "the 129 charge", "paid 45"). Bare integers elsewhere (card
 # digits, counts, days) are not amounts.
 _BARE_CENTS_RE = re.compile(
-    r"(?<![\d.,:/-])(?P<num>\d{1,3}(?:,\d{3})+\.\d{2}|\d{1,9}\.\d{2})(?![\d.%])"
+    r"(?<![\d.,:/-])(?P<num>\d{1,3}(?:,\d{3})+\.\d{2}|\d{1,9}\.\d{2})(?![\d.%])", re.ASCII
 )
 _MONEY_BEFORE_RE = re.compile(
     r"(?:花了?|付了?|扣了?|扣款|转了?|轉了?|退了?|收了?|消费了?|消費了?|支付了?|刷了?|充了?|"
     r"俾咗|畀咗|使咗|金额|金額|\b(?:paid|pay|charged?|spent|spend|cost|refund(?:ed)?|"
     r"amount\s+of|for|of|the)\s+)\s*(?P<num>\d{1,9}(?:\.\d{1,2})?)(?![\d.%:/-])"
-    r"(?!\s*(?:days?|weeks?|months?|years?|hours?|minutes?|times?|am|pm|天|日|号|號|月|年|次|个|個|笔|筆|张|張|位|%))"
+    r"(?!\s*(?:days?|weeks?|months?|years?|hours?|minutes?|times?|am|pm|天|日|号|號|月|年|次|个|個|笔|筆|张|張|位|%))",
+    re.ASCII,
 )
 _MONEY_AFTER_RE = re.compile(
     r"(?<![\d.,:/-])(?P<num>\d{1,9}(?:\.\d{1,2})?)\s*"
     r"(?=(?:的|嘅)?(?:那笔|那筆|嗰笔|嗰筆|这笔|這筆|的消费|的消費|的扣款|的交易|的款|块|塊)|"
-    r"\s*(?:charge|payment|transaction|purchase|debit|refund)s?\b)"
+    r"\s*(?:charge|payment|transaction|purchase|debit|refund)s?\b)",
+    re.ASCII,
 )
 
 
@@ -210,9 +215,10 @@ _LAST4_EN_RE = re.compile(
     rf"\b(?:(?P<type>{_TYPE_WORDS_EN})\s+)?(?P<kind>card|account|acct)\b"
     r"(?:\s+(?:number|no\.?))?\s*(?:(?:that\s+)?(?:ending|ends|ended)\s*(?:in|with)?\s*"
     r"|with\s+(?:the\s+)?last\s+(?:4|four)\s+digits\s*(?:of\s*)?|[*x]+\s*)"
-    r"(?P<last4>\d{4})(?!\d)"
+    r"(?P<last4>\d{4})(?!\d)",
+    re.ASCII,
 )
-_ENDING_EN_RE = re.compile(r"\b(?:ending|ends)\s*(?:in|with)?\s*(?P<last4>\d{4})(?!\d)")
+_ENDING_EN_RE = re.compile(r"\b(?:ending|ends)\s*(?:in|with)?\s*(?P<last4>\d{4})(?!\d)", re.ASCII)
 _LAST4_ZH_RE = re.compile(
     r"(?:卡号|卡號|账号|帐号|賬號)?(?:尾号|尾號|后四位|後四位|末四位|尾数|尾數|最后四位|最後四位)"
     r"(?:为|為|是|係)?\s*(?P<last4>\d{4})(?!\d)"
@@ -233,7 +239,9 @@ _BRAND_RE = re.compile(
         "|".join(sorted(map(re.escape, _BRANDS), key=len, reverse=True))
     )
 )
-_TYPE_EN_RE = re.compile(rf"\b(?P<type>{_TYPE_WORDS_EN})\s+(?P<kind>account|acct|card)s?\b")
+_TYPE_EN_RE = re.compile(
+    rf"\b(?P<type>{_TYPE_WORDS_EN})\s+(?P<kind>account|acct|card)s?\b", re.ASCII
+)
 _TYPE_ZH_RE = re.compile("|".join(sorted(_TYPES_ZH, key=len, reverse=True)))
 
 

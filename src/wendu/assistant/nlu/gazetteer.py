@@ -47,6 +47,19 @@ water power billing broadband airlines airline travel agency gateway duty free t
 energy gym grocers grocery apps app the and
 """
 GENERIC_EN = frozenset(_GENERIC_EN_WORDS.split())
+# Kinds of shop: said alone ("how much on coffee", "话费扣了多少") they name every
+# counterparty of that kind, and weigh less than any brand, so "蓝鲸咖啡" is one café.
+_CATEGORY_EN_WORDS = """
+coffee cafe café restaurant supermarket pharmacy cinema hotel gym grocers grocery hotpot
+karaoke noodle airlines airline broadband
+"""
+CATEGORY_EN = frozenset(_CATEGORY_EN_WORDS.split())
+CATEGORY_ZH = (
+    "咖啡", "超市", "便利店", "生鲜", "餐厅", "火锅", "面馆", "影城", "健身", "服饰", "数码",
+    "书店", "药房", "医院", "加油站", "地铁", "酒店", "航空", "旅行社", "客栈", "外卖", "话费",
+    "宽带", "燃气", "水务", "电力", "物业",
+)  # fmt: skip
+CATEGORY_WEIGHT = 0.3
 GENERIC_ZH = (
     "咖啡", "超市", "便利店", "生鲜市场", "市场", "餐厅", "火锅", "面馆", "影城", "健身",
     "服饰", "数码", "书店", "大药房", "药房", "医院", "加油站", "地铁", "酒店", "航空",
@@ -108,7 +121,7 @@ def _latin_match(words: list[tuple[int, int, str]], name: str) -> Found | None:
     best: Found | None = None
     for i in range(len(words)):
         for j in range(len(tokens)):
-            k, t, matched, distinctive, exact = 0, j, 0, False, True
+            k, t, matched, distinctive, exact, category = 0, j, 0, False, True, False
             while i + k < len(words) and t < len(tokens):
                 word, token = words[i + k][2], tokens[t]
                 similarity, width = _tokens_equal(word, token), 1
@@ -120,10 +133,14 @@ def _latin_match(words: list[tuple[int, int, str]], name: str) -> Found | None:
                 for part in tokens[t : t + width]:
                     if word not in STOP_EN and part not in GENERIC_EN and part not in STOP_EN:
                         distinctive = distinctive or len(part) >= 3 or len(tokens) == 1
+                    category = category or part in CATEGORY_EN
                     matched += len(part)
                 k, t = k + 1, t + width
-            if k and distinctive and (j <= lead < t or k >= 2):
-                quality = 1.0 if exact else 0.9
+            weigh = 1.0 if distinctive and (j <= lead < t or k >= 2) else 0.0
+            if k and not weigh and category:
+                weigh = CATEGORY_WEIGHT
+            if k and weigh:
+                quality = (1.0 if exact else 0.9) * weigh
                 found = (
                     matched * quality,
                     matched / total * quality,
@@ -163,6 +180,9 @@ def _han_match(folded: str, name: str) -> Found | None:
             window = folded[i : i + len(key)]
             if sum(a != b for a, b in zip(window, key, strict=True)) == 1 and _HAN.match(window):
                 return 3.0 * (len(key) - 1), 0.8, i, i + len(key)
+    for word in CATEGORY_ZH:  # the kind of shop alone ("话费" for 畅联通信话费)
+        if word in key and (at := folded.find(word)) >= 0:
+            return CATEGORY_WEIGHT * 3.0 * len(word), len(word) / len(key), at, at + len(word)
     return None
 
 
