@@ -202,7 +202,9 @@ def test_parse_returns_rasa_style_json(model: NLUModel) -> None:
         merchants=["Starbucks|星巴克"],
     )
     out = result.as_dict()
-    assert set(out) == {"text", "intent", "intent_ranking", "entities", "language"}
+    assert set(out) == {
+        "text", "intent", "intent_ranking", "entities", "language", "script", "normalized"
+    }  # fmt: skip
     assert out["intent"]["name"] == "recent_transactions"
     assert 0.0 < out["intent"]["confidence"] <= 1.0
     ranking = out["intent_ranking"]

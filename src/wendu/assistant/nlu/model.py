@@ -25,7 +25,8 @@ from wendu.assistant.nlu.data import (
 from wendu.assistant.nlu.encoders import model_cache_dir
 from wendu.assistant.nlu.entities import Entity, extract_entities
 from wendu.assistant.nlu.estimators import VIEWS, IntentEnsemble, OutOfScopeDetector
-from wendu.assistant.nlu.text import Language, detect_language
+from wendu.assistant.nlu.script import to_mandarin
+from wendu.assistant.nlu.text import Language, Script, detect_language, detect_script
 
 #: Bump when the saved layout or the training recipe changes (invalidates caches).
 FORMAT_VERSION = 1
@@ -42,6 +43,10 @@ class ParseResult:
     ranking: list[tuple[str, float]]
     entities: list[Entity] = field(default_factory=list)
     language: Language = "en"
+    # What the classifier and the entity extractors read: ``text`` as simplified Mandarin
+    # (Traditional characters and Cantonese/Taiwan words converted); English unchanged.
+    normalized: str = ""
+    script: Script = ""  # "Hans", "Hant-HK", "Hant-TW" or "" (English, or no telling character)
 
     @property
     def out_of_scope(self) -> bool:
@@ -49,7 +54,8 @@ class ParseResult:
         return self.intent == OUT_OF_SCOPE
 
     def as_dict(self) -> dict[str, Any]:
-        """Return Rasa-style JSON: text, intent, intent_ranking, entities, language."""
+        """Return Rasa-style JSON: text, intent, intent_ranking, entities, language, plus the
+        script and the normalised text the classifier read."""
         return {
             "text": self.text,
             "intent": {"name": self.intent, "confidence": round(self.confidence, 4)},
@@ -58,6 +64,8 @@ class ParseResult:
             ],
             "entities": [e.as_dict() for e in self.entities],
             "language": self.language,
+            "script": self.script,
+            "normalized": self.normalized,
         }
 
 
@@ -80,8 +88,11 @@ class NLUModel:
         return [str(c) for c in self.classifier.classes_]
 
     def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
-        """Return calibrated intent probabilities for texts (columns: ``intents``)."""
-        return self.classifier.predict_proba(list(texts))
+        """Return calibrated intent probabilities for texts (columns: ``intents``).
+
+        Chinese is read as simplified Mandarin (``script.to_mandarin``), as in training.
+        """
+        return self.classifier.predict_proba([to_mandarin(t) for t in texts])
 
     def classify(self, texts: Sequence[str]) -> list[tuple[str, float, list[tuple[str, float]]]]:
         """Return (intent, confidence, ranking) per text, out_of_scope when rejected."""
@@ -129,15 +140,20 @@ class NLUModel:
     ) -> list[ParseResult]:
         """Understand several messages in one batch."""
         results = []
-        for text, (intent, conf, ranking) in zip(texts, self.classify(texts), strict=True):
+        mandarin = [to_mandarin(t) for t in texts]
+        for text, plain, (intent, conf, ranking) in zip(
+            texts, mandarin, self.classify(mandarin), strict=True
+        ):
             results.append(
                 ParseResult(
                     text=text,
                     intent=intent,
                     confidence=conf,
                     ranking=ranking,
-                    entities=extract_entities(text, merchants=merchants, now=now),
+                    entities=extract_entities(plain, merchants=merchants, now=now),
                     language=detect_language(text),
+                    normalized=plain,
+                    script=detect_script(text),
                 )
             )
         return results
@@ -187,7 +203,7 @@ def train_model(
         cv=cv,
         threads=threads,
         random_state=random_state,
-    ).fit(data.texts, data.labels)
+    ).fit([to_mandarin(t) for t in data.texts], data.labels)
     classes = list(ensemble.classes_)
     oos_column = classes.index(OUT_OF_SCOPE) if OUT_OF_SCOPE in classes else None
     y_index = np.array(
@@ -196,7 +212,7 @@ def train_model(
     proba = (
         ensemble.oof_proba_
         if ensemble.oof_proba_ is not None
-        else ensemble.predict_proba(data.texts)
+        else ensemble.predict_proba([to_mandarin(t) for t in data.texts])
     )
     detector = OutOfScopeDetector(max_in_scope_loss=max_in_scope_loss, oos_column=oos_column)
     detector.fit(proba, y_index.tolist())
@@ -219,7 +235,7 @@ def data_fingerprint(data_dir: Path, views: Sequence[str] = VIEWS) -> str:
     """Hash the training files, the training code and the library versions."""
     digest = hashlib.sha256()
     digest.update(f"{FORMAT_VERSION}|{','.join(views)}|sklearn {sklearn.__version__}".encode())
-    for module in ("estimators.py", "model.py", "encoders.py", "text.py"):
+    for module in ("estimators.py", "model.py", "encoders.py", "text.py", "script.py"):
         digest.update((Path(__file__).parent / module).read_bytes())
     for file in sorted(p for p in data_dir.rglob("*") if p.suffix in {".yml", ".yaml"}):
         digest.update(file.relative_to(data_dir).as_posix().encode())
