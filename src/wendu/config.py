@@ -31,6 +31,9 @@ class Settings(BaseSettings):
     # make the bank's working days (standing orders paid EvryWorkgDay); CN follows the
     # State Council's notices. Dates are local dates in ``timezone``.
     country: str = "CN"
+    # Hong Kong or Taiwan wording for a Traditional Chinese writer whose messages show
+    # neither (Cantonese words mean Hong Kong, Taiwan vocabulary Taiwan, whatever this says).
+    traditional_region: Literal["HK", "TW"] = "HK"
 
     access_token_ttl_seconds: int = 300
     refresh_token_ttl_seconds: int = 90 * 24 * 3600

@@ -80,6 +80,8 @@ class OpenChat(BaseModel):
 
     channel: str = Field("partner_chat", pattern="^(partner_chat|web_widget|app)$")
     language: str = Field("zh", pattern="^(zh|en)$")
+    # The Chinese the replies start in; the customer's messages then decide (sticky).
+    script: str = Field("", pattern="^(|Hans|Hant-HK|Hant-TW)$")
 
 
 class ChatMessage(BaseModel):
@@ -95,7 +97,9 @@ def _db(request: Request) -> Database:
 
 def _open(db: Database, access: AccessContext, body: OpenChat) -> dict[str, Any]:
     with db.session() as session:
-        chat = service.open_session(session, access, channel=body.channel, language=body.language)
+        chat = service.open_session(
+            session, access, channel=body.channel, language=body.language, script=body.script
+        )
         return {"session_id": chat.id, "conversation_id": chat.conversation_id}
 
 

@@ -47,7 +47,10 @@ from wendu.assistant.dialogue.texts import say
 from wendu.assistant.flows.api import BankApi
 from wendu.assistant.flows.clock import BankClock
 from wendu.assistant.knowledge import answer as knowledge_answer
+from wendu.assistant.nlu.text import chat_script, says_no_language
 from wendu.assistant.sentiment import analyse
+from wendu.assistant.traditional import to_script
+from wendu.config import get_settings
 from wendu.db import Database, utcnow
 from wendu.errors import conflict, unknown_resource
 from wendu.helpdesk import conversations
@@ -83,9 +86,18 @@ def _nlu() -> Any:
 
 
 def open_session(
-    session: Session, access: AccessContext, *, channel: str, language: str = "zh"
+    session: Session,
+    access: AccessContext,
+    *,
+    channel: str,
+    language: str = "zh",
+    script: str = "",
 ) -> ChatSession:
-    """Open a chat for the customer and consent the token speaks for."""
+    """Open a chat for the customer and consent the token speaks for.
+
+    ``script`` ("Hant-HK", "Hant-TW", "Hans") is the Chinese the replies start in, e.g. the
+    widget's for a Traditional browser; the customer's own messages then decide.
+    """
     assert access.customer_id is not None and access.consent_id is not None
     conversation = conversations.start_conversation(
         session,
@@ -103,7 +115,7 @@ def open_session(
         consent_id=access.consent_id,
         channel=channel,
         language=language,
-        state=new_state(),
+        state={**new_state(), "script": script} if script else new_state(),
         turns=0,
     )
     session.add(chat)
@@ -125,15 +137,40 @@ def get_session(session: Session, chat_id: str, access: AccessContext) -> ChatSe
 
 
 def _understand(text: str) -> Understanding:
+    """Understand one message: Traditional/Cantonese read as simplified Mandarin.
+
+    ``text`` of the result is the normalised Mandarin every engine pattern reads,
+    ``original`` the message as typed (what the transcript keeps), ``script`` the script
+    this message shows ("" when none: the chat's script then stays, see ``_answer_script``).
+    """
     parsed = _nlu().parse(text)  # merchants and dates are grounded in the turn
     return Understanding(
-        text=text,
+        text=parsed.normalized or text,
         intent=parsed.intent,
         confidence=float(parsed.confidence),
         language=parsed.language,
         entities=[e.as_dict() for e in parsed.entities],
-        sentiment=analyse(text),
+        sentiment=analyse(parsed.normalized or text),
+        original=text,
+        script=parsed.script,
     )
+
+
+def _answer_script(state: dict[str, Any], understanding: Understanding) -> str:
+    """Decide the language and script of the replies (sticky); remember them in the state.
+
+    A message that shows no language ("ok", "3582", "👍") keeps the chat's language, and one
+    that shows no script keeps the chat's script: a Hong Kong customer answering "ok" still
+    reads Traditional.
+    """
+    if says_no_language(understanding.original) and state.get("language") in ("zh", "en"):
+        understanding.language = str(state["language"])
+    state["language"] = understanding.language
+    region = get_settings().traditional_region
+    script = chat_script(str(state.get("script") or ""), understanding.original, region)
+    state["script"] = script
+    understanding.script = script
+    return script
 
 
 @dataclass
@@ -172,7 +209,7 @@ def _receive(
             conversation,
             author_type="customer",
             author_id=chat.customer_id,
-            body=understanding.text,
+            body=understanding.original,
             intent=understanding.intent,
             confidence=round(understanding.confidence, 4),
             sentiment=understanding.sentiment.score,
@@ -291,11 +328,13 @@ def _store(
             key = "complaint_created" if fx.ticket.kind == "complaint" else "ticket_created"
             replies.append(say(key, understanding.language, reference=ticket.reference))
         if fx.handoff and not fx.summary:
-            fx.summary = mask_sensitive(understanding.text)[:150]
+            fx.summary = mask_sensitive(understanding.original)[:150]
         out = []
+        script = str(state.get("script") or "")
         for body in replies:
+            # The one place replies meet the customer's script (Traditional for HK/TW).
             message = conversations.add_message(
-                session, conversation, author_type="assistant", body=body
+                session, conversation, author_type="assistant", body=to_script(body, script)
             )
             out.append(_message_out(message))
         if fx.handoff is not None and conversation.status in ("bot", "resolved"):
@@ -389,6 +428,7 @@ async def _run_turn(
 ) -> tuple[list[dict[str, Any]], str]:  # fmt: skip
     """Decide and act through the API, then store the turn (holding the chat's lease)."""
     state = received.state
+    _answer_script(state, understanding)
     fx_prefix: list[str] = []
     if state.get("handed_off"):
         # The agent handed the chat back: the assistant resumes with a fresh task state.

@@ -27,6 +27,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from wendu.assistant.dialogue.models import ChatSession
+from wendu.assistant.traditional import to_script
 from wendu.config import Settings
 from wendu.db import Database, utcnow
 from wendu.errors import forbidden, unauthorized
@@ -190,18 +191,55 @@ def issue_widget_token(request: Request) -> Response:
     return JSONResponse(body, headers={"Cache-Control": "no-store"})
 
 
+def widget_script(request: Request, region: str = "HK") -> str:
+    """Return the Chinese script the widget speaks: "Hant-HK", "Hant-TW" or "Hans".
+
+    From ``?lang=`` (zh-HK, zh-TW, zh-Hant, zh-CN, ...) or else the browser's first Chinese
+    language: zh-HK/zh-MO/yue are Hong Kong Traditional, zh-TW Taiwan, zh-Hant without a
+    region ``region`` (the setting ``traditional_region``); everything else simplified.
+    """
+    asked = request.query_params.get("lang") or ""
+    tags = [asked] if asked.lower().startswith(("zh", "yue")) else []
+    for part in request.headers.get("accept-language", "").split(","):
+        tag = part.split(";")[0].strip()
+        if tag.lower().startswith(("zh", "yue")):
+            tags.append(tag)
+    if not tags:
+        return "Hans"
+    tag = tags[0].lower().replace("_", "-")
+    if tag.startswith("yue") or any(r in tag for r in ("-hk", "-mo")):
+        return "Hant-HK"
+    if "-tw" in tag:
+        return "Hant-TW"
+    if "hant" in tag:
+        return "Hant-TW" if region == "TW" else "Hant-HK"
+    return "Hans"
+
+
 def widget_page(request: Request) -> HTMLResponse:
-    """Render the widget page; it sends visitors who are not signed in to the login page."""
+    """Render the widget page; it sends visitors who are not signed in to the login page.
+
+    A Traditional Chinese browser (zh-HK, zh-TW, ``?lang=zh-HK``) gets the page in
+    Traditional, and the chat it opens answers in Traditional from the first reply.
+    """
     settings: Settings = request.app.state.settings
     signed_in = customer_id_from(request, settings) is not None
     lang = "en" if request.query_params.get("lang") == "en" else "zh"
-    config = json.dumps({"signedIn": signed_in, "lang": lang, "login": "/customer/login"})
+    script = widget_script(request, settings.traditional_region) if lang == "zh" else ""
+    config = json.dumps(
+        {"signedIn": signed_in, "lang": lang, "script": script, "login": "/customer/login"}
+    )
     zh = lang == "zh"
-    title = "在线客服" if zh else "Chat with us"
-    label = "输入消息，按回车发送" if zh else "Type a message and press Enter to send"
+    title = to_script("在线客服", script) if zh else "Chat with us"
+    label = (
+        to_script("输入消息，按回车发送", script)
+        if zh
+        else "Type a message and press Enter to send"
+    )
+    html_lang = {"Hant-HK": "zh-HK", "Hant-TW": "zh-TW"}.get(script, lang)
     # The input stays disabled until the script has a token and an open chat.
     page = f"""<!doctype html>
-<html lang="{lang}"><head><meta charset="utf-8">
+<html lang="{html_lang}"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{html.escape(title)} · {html.escape(settings.bank_name)}</title>
 <link rel="stylesheet" href="/chat/static/widget.css"></head>
@@ -210,7 +248,8 @@ def widget_page(request: Request) -> HTMLResponse:
 <ol id="log" class="log" aria-live="polite"></ol>
 <form id="form"><label for="text" class="visually-hidden">{label}</label>
 <input id="text" autocomplete="off" maxlength="2000" placeholder="{label}" disabled>
-<button id="send" type="submit" disabled>{"发送" if zh else "Send"}</button></form>
+<button id="send" type="submit" disabled>{to_script("发送", script) if zh else "Send"}</button>
+</form>
 </main><script src="/chat/static/widget.js"></script></body></html>"""
     return HTMLResponse(
         page,

@@ -83,7 +83,14 @@ _REVOKE_WORDS = re.compile(r"revoke|remove|disconnect|cancel|stop|取消|撤销|
 
 @dataclass
 class Understanding:
-    """What the NLU and sentiment made of one customer message."""
+    """What the NLU and sentiment made of one customer message.
+
+    ``text`` is what every pattern here reads: the message as simplified Mandarin
+    (Traditional and Cantonese converted, see ``nlu.script``); ``original`` is what the
+    customer typed (stored in the transcript); ``script`` is the chat's script after this
+    message ("Hans", "Hant-HK", "Hant-TW", "" for English) — replies are converted to it
+    when stored, so the engine always writes simplified Chinese.
+    """
 
     text: str
     intent: str
@@ -91,6 +98,12 @@ class Understanding:
     language: str
     entities: list[dict[str, Any]]
     sentiment: Sentiment
+    original: str = ""
+    script: str = ""
+
+    def __post_init__(self) -> None:
+        if not self.original:
+            self.original = self.text
 
     @property
     def confident(self) -> bool:

@@ -12,6 +12,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from wendu.assistant.knowledge import service
 from wendu.assistant.knowledge.schemas import Article, SearchResponse, SearchResult
 from wendu.assistant.knowledge.search import search
+from wendu.assistant.traditional import to_script
 from wendu.deps import SessionDep
 from wendu.errors import unknown_resource
 
@@ -58,20 +59,28 @@ def help_page(
     request: Request,
     session: SessionDep,
     slug: str,
-    lang: Annotated[str, Query(pattern="^(zh|en)$")] = "zh",
+    lang: Annotated[str, Query(pattern="^(zh|en|zh-HK|zh-TW)$")] = "zh",
 ) -> HTMLResponse:
-    """Show an article to customers (the link the assistant gives)."""
+    """Show an article to customers (the link the assistant gives).
+
+    ``zh-HK``/``zh-TW`` show the Chinese article in Hong Kong / Taiwan Traditional (the
+    assistant links there for a Traditional writer).
+    """
     article = service.get_article(session, slug)
     if article.status != "published":
         raise unknown_resource("article")
+    script = {"zh-HK": "Hant-HK", "zh-TW": "Hant-TW"}.get(lang, "")
+    base = "zh" if script else lang
+    body = to_script(getattr(article, f"body_{base}"), script)
     html = (
         _templates()
         .get_template("article.html")
         .render(
-            lang=lang,
-            other="en" if lang == "zh" else "zh",
-            title=getattr(article, f"title_{lang}"),
-            paragraphs=[p for p in getattr(article, f"body_{lang}").split("\n") if p.strip()],
+            lang=base,
+            html_lang={"zh": lang if script else "zh-CN", "en": "en"}[base],
+            other="en" if base == "zh" else "zh",
+            title=to_script(getattr(article, f"title_{base}"), script),
+            paragraphs=[p for p in body.split("\n") if p.strip()],
             bank_name=request.app.state.settings.bank_name,
         )
     )

@@ -16,6 +16,12 @@
       notSent: "消息发送失败：", failedStart: "无法开始会话：", lost: "与服务器的连接已中断：",
       restart: "请刷新页面重新开始。", network: "网络错误，请稍后再试。"
     },
+    zhHant: {
+      bot: "正在與智能助理對話", queued: "正在等候人工客服", assigned: "人工客服為您服務中",
+      resolved: "問題已解決", closed: "對話已結束", connecting: "正在連線…",
+      notSent: "訊息傳送失敗：", failedStart: "無法開始對話：", lost: "與伺服器的連線已中斷：",
+      restart: "請重新載入頁面再試。", network: "連線出錯，請稍後再試。"
+    },
     en: {
       bot: "Chatting with the assistant", queued: "Waiting for a colleague",
       assigned: "Chatting with a colleague", resolved: "Resolved", closed: "This chat has ended",
@@ -25,7 +31,9 @@
       network: "Network error, please try again."
     }
   };
-  var t = TEXTS[config.lang] || TEXTS.zh;
+  // A Traditional Chinese browser (zh-HK, zh-TW) reads Traditional; the server decided which.
+  var hant = config.lang === "zh" && /^Hant/.test(config.script || "");
+  var t = hant ? TEXTS.zhHant : (TEXTS[config.lang] || TEXTS.zh);
   var token = null, sessionId = null, lastEventId = 0, listening = false;
   var shown = {};  // ids of server messages already on the page
 
@@ -156,7 +164,9 @@
       .then(function (issued) {
         token = issued.access_token;
         if (issued.session_id) { return resume(issued.session_id); }
-        return api("POST", "/chat/v1/sessions", { channel: "web_widget", language: config.lang })
+        return api("POST", "/chat/v1/sessions", {
+          channel: "web_widget", language: config.lang, script: config.script || ""
+        })
           .then(function (session) { ready(session.session_id); });
       })
       .catch(function (error) {
