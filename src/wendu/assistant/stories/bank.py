@@ -1,11 +1,13 @@
 """The bank a story run talks to: a fresh demo bank in a temporary SQLite file, the real
 app, and per story a clean customer state and a consent obtained through the sandbox flow.
 
-The demo bank is seeded so its activity ends yesterday in the bank's time zone
-(``settings.timezone``): "last month" or "昨天" always fall on seeded days, nothing is booked
-in the future, and a story's "a few days ago" stays a few days ago whatever the date of the
-run. What a relative date means is computed by :mod:`wendu.assistant.stories.oracle` from the
-same ``today``. Before each story the customer's cards get back the status they were seeded with
+The run is pinned in time: the demo bank's activity ends on ``STORY_END`` and the
+assistant's clock (``app.state.assistant_clock``) stands at ``STORY_NOW`` the next morning in
+the bank's zone (``settings.timezone``), so "昨天", "last month" or "11月份" always mean the
+same days and every expected figure is the same on every run. What a relative date means is
+computed by :mod:`wendu.assistant.stories.oracle` from the same ``today``. (Code without a
+pinnable clock runs on the real date instead, with the bank ending yesterday.) Before each
+story the customer's cards get back the status they were seeded with
 and every connected app is revoked; the story's own apps are then connected afresh, so
 freezing or revoking in one story never leaks into another.
 """
@@ -15,7 +17,7 @@ from __future__ import annotations
 import shutil
 import tempfile
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -36,6 +38,9 @@ ALL_READ = (
 )
 DEMO_CUSTOMERS = 60
 DEMO_SEED = 42
+# The last day of seeded activity and the local time the assistant's clock is pinned to.
+STORY_END = date(2026, 11, 28)
+STORY_NOW = time(10, 30)
 
 
 @dataclass
@@ -74,22 +79,28 @@ class StoryBank:
             rate_limit_burst=1_000_000,
         )
         self.zone = ZoneInfo(self.settings.timezone)
-        self.today = self.local_today()
+        self.pinned = _clock_is_pinnable()
+        end = STORY_END if self.pinned else datetime.now(self.zone).date() - timedelta(days=1)
+        self.today = end + timedelta(days=1)
         upgrade(url)
         self.db = Database(url)
-        seed_bank(self.db, customers=customers, seed=seed, end=self.today - timedelta(days=1))
+        seed_bank(self.db, customers=customers, seed=seed, end=end)
         ensure_demo_access(self.db, "http://testserver")
         ensure_help_articles(self.db)
         ensure_helpdesk_showcase(self.db, self.settings)
         self.app = create_app(self.settings, database=self.db)
+        if self.pinned:
+            self.app.state.assistant_clock = _pinned_clock(self.zone, self.now())
         self.client = TestClient(self.app, raise_server_exceptions=False)
         self.client.__enter__()
         self._partners: dict[str, str] = {}
         self._seeded_cards = self._card_statuses()
 
-    def local_today(self) -> date:
-        """Return today's date in the bank's time zone."""
-        return datetime.now(self.zone).date()
+    def now(self) -> datetime:
+        """Return the moment the assistant believes it is (aware UTC)."""
+        if not self.pinned:
+            return utcnow()
+        return datetime.combine(self.today, STORY_NOW, self.zone).astimezone(UTC)
 
     def close(self) -> None:
         """Stop the app and delete the temporary bank."""
@@ -214,6 +225,18 @@ class StoryBank:
             raise RuntimeError(f"GET {path} answered {response.status_code}: {response.text}")
         return response.json()
 
-    def now(self) -> datetime:
-        """Return the current moment (aware UTC), as the bank stores it."""
-        return utcnow()
+
+def _clock_is_pinnable() -> bool:
+    """Return True when the assistant takes its clock from ``app.state.assistant_clock``."""
+    try:
+        import wendu.assistant.flows.clock  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def _pinned_clock(zone: ZoneInfo, moment: datetime) -> Any:
+    """Return a bank clock that always says ``moment``."""
+    from wendu.assistant.flows.clock import BankClock
+
+    return BankClock(zone, lambda: moment)

@@ -31,6 +31,19 @@ def _group(outcomes: list[Outcome], key: str) -> dict[str, dict[str, Any]]:
     }
 
 
+def failing_checks(outcomes: list[Outcome]) -> dict[str, list[str]]:
+    """Return, per kind of check (its name; ``error`` for a story that broke), the ids of
+    the stories it failed in, most frequent first: a to-do list grouped by cause."""
+    by_check: dict[str, list[str]] = defaultdict(list)
+    for o in outcomes:
+        names = {f.check.split(":")[0] for f in o.failures}
+        if o.error:
+            names.add("error")
+        for name in names:
+            by_check[name].append(o.story.id)
+    return dict(sorted(by_check.items(), key=lambda item: (-len(item[1]), item[0])))
+
+
 def summary(outcomes: list[Outcome]) -> dict[str, Any]:
     """Return the figures of a run as JSON-ready values."""
     passed = sum(o.passed for o in outcomes)
@@ -43,6 +56,7 @@ def summary(outcomes: list[Outcome]) -> dict[str, Any]:
         "per_flow": _group(outcomes, "flow"),
         "faq_top1": {"correct": sum(faq), "total": len(faq), "accuracy": _rate(sum(faq), len(faq))},
         "goal": {"per_language": GOAL_PER_LANGUAGE, "faq_top1": GOAL_FAQ_TOP1},
+        "failing_checks": {name: len(ids) for name, ids in failing_checks(outcomes).items()},
     }
 
 
@@ -67,7 +81,11 @@ def failure_json(outcome: Outcome) -> dict[str, Any]:
 
 def as_json(outcomes: list[Outcome]) -> dict[str, Any]:
     """Return the whole report: the summary and every failed story."""
-    return {**summary(outcomes), "failed": [failure_json(o) for o in outcomes if not o.passed]}
+    return {
+        **summary(outcomes),
+        "failed_by_check": failing_checks(outcomes),
+        "failed": [failure_json(o) for o in outcomes if not o.passed],
+    }
 
 
 def _pct(value: float | None) -> str:
@@ -91,6 +109,10 @@ def as_text(outcomes: list[Outcome], *, transcripts: bool = True) -> str:
                 lines.append(f"{who} {text}")
         lines.append("")
     figures = summary(outcomes)
+    if figures["failing_checks"]:
+        lines.append("Stories failing each kind of check")
+        for name, count in figures["failing_checks"].items():
+            lines.append(f"  {name:<16} {count}")
     lines.append("Task success per language")
     for name, row in figures["per_language"].items():
         lines.append(f"  {name:<12} {_pct(row['success'])}  {row['passed']}/{row['total']}")
