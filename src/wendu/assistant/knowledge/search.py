@@ -1,23 +1,58 @@
-"""BM25 retrieval over the knowledge base, rebuilt whenever the articles change."""
+"""Hybrid retrieval over the knowledge base, rebuilt whenever the articles change.
+
+Three rankings of the published articles are fused by reciprocal rank fusion:
+
+- **BM25** over each article's title, tags and body (Chinese words and character pairs,
+  stemmed English), best of the two languages;
+- **sentence embeddings** (multilingual USE): the best cosine between the question and any
+  of the article's passages (title and paragraphs, in both languages, so a question in one
+  language finds an article through the other);
+- the **intent link**: the articles that name the NLU intent of the question (when the
+  caller passes a confident one).
+
+An answer must also *fit*: a linked intent, a BM25 score or a cosine above calibrated
+thresholds (``bench/knowledge_faq.py`` measures them); otherwise there is no answer and
+the assistant says so. The quote is the passage of the chosen article that answers the
+question best (embedding and word overlap), not the article's first sentence.
+
+Questions may be in Traditional script or Cantonese; they are read in simplified Mandarin.
+"""
 
 from __future__ import annotations
 
 import math
 import threading
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import lru_cache
 
+import numpy as np
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from wendu.assistant.knowledge.links import articles_for
 from wendu.assistant.knowledge.models import KnowledgeArticle
-from wendu.assistant.knowledge.text import sentences, tokens
+from wendu.assistant.knowledge.semantic import embed_passages, embed_query
+from wendu.assistant.knowledge.text import (
+    base_language,
+    is_traditional,
+    sentences,
+    simplified,
+    tokens,
+)
 
 K1 = 1.5
 B = 0.75
-# Below this BM25 score a match is too thin to quote to a customer.
-ANSWER_THRESHOLD = 3.0
-QUOTE_CHARS = 300
+# Below these an article is too far from the question to quote to a customer: a BM25 score,
+# a cosine between the question and the article's best passage, and the intent confidence
+# that lets the intent link alone carry an answer.
+ANSWER_THRESHOLD = 5.0
+COSINE_THRESHOLD = 0.5
+INTENT_THRESHOLD = 0.55
+# Reciprocal rank fusion: 1 / (RRF_K + rank), weighted per ranking.
+RRF_K = 5
+WEIGHTS = {"bm25": 1.0, "embedding": 1.5, "intent": 0.5}
+QUOTE_CHARS = 380
 LANGUAGES = ("zh", "en")
 
 
@@ -49,9 +84,25 @@ class _Doc:
     slug: str
     category: str
     titles: dict[str, str]
-    bodies: dict[str, str]
+    paragraphs: dict[str, list[str]]
     terms: dict[str, Counter[str]]  # per language
     lengths: dict[str, int]
+
+
+@dataclass
+class Candidate:
+    """One article's scores for a question (exposed for the benchmark and tests)."""
+
+    slug: str
+    bm25: float
+    cosine: float
+    linked: bool
+    fused: float = 0.0
+    doc: int = field(default=0, repr=False)
+
+    def fits(self) -> bool:
+        """Return True when the article is close enough to the question to answer it."""
+        return self.linked or self.bm25 >= ANSWER_THRESHOLD or self.cosine >= COSINE_THRESHOLD
 
 
 class _Index:
@@ -72,18 +123,35 @@ class _Index:
                     a.slug,
                     a.category,
                     {lang: getattr(a, f"title_{lang}") for lang in LANGUAGES},
-                    {lang: getattr(a, f"body_{lang}") for lang in LANGUAGES},
+                    {lang: _paragraphs(getattr(a, f"body_{lang}")) for lang in LANGUAGES},
                     terms,
                     lengths,
                 )
             )
+        self.by_slug = {d.slug: i for i, d in enumerate(self.docs)}
         self.avg = {
             lang: sum(d.lengths[lang] for d in self.docs) / max(len(self.docs), 1)
             for lang in LANGUAGES
         }
         self.df = {lang: Counter(t for d in self.docs for t in d.terms[lang]) for lang in LANGUAGES}
+        # Passages to embed: every title and paragraph in both languages.
+        self.passages: list[tuple[int, str, str]] = []  # (doc, lang, text)
+        for i, d in enumerate(self.docs):
+            for lang in LANGUAGES:
+                self.passages.append((i, lang, d.titles[lang]))
+                self.passages.extend((i, lang, p) for p in d.paragraphs[lang])
+        self._vectors: np.ndarray | None = None
+        self._lock = threading.Lock()
 
-    def score(self, doc: _Doc, query: list[str], lang: str) -> float:
+    @property
+    def vectors(self) -> np.ndarray:
+        """Return the passage embeddings, computed (or read from the cache) on first use."""
+        with self._lock:
+            if self._vectors is None:
+                self._vectors = embed_passages([p[2] for p in self.passages])
+            return self._vectors
+
+    def bm25(self, doc: _Doc, query: list[str], lang: str) -> float:
         n = len(self.docs)
         total = 0.0
         for term in set(query):
@@ -96,9 +164,74 @@ class _Index:
             total += idf * tf * (K1 + 1) / norm
         return total
 
-    def rank(self, query: list[str]) -> list[tuple[float, _Doc]]:
-        scored = [(max(self.score(d, query, lang) for lang in LANGUAGES), d) for d in self.docs]
-        return sorted((s for s in scored if s[0] > 0), key=lambda s: (-s[0], s[1].slug))
+    def cosines(self, query_vector: np.ndarray) -> np.ndarray:
+        """Return each passage's cosine to the question."""
+        if not self.passages:
+            return np.zeros(0, dtype=np.float32)
+        return self.vectors @ query_vector
+
+    def rank(
+        self,
+        question: str,
+        *,
+        intent: str | None = None,
+        confidence: float = 0.0,
+        semantic: bool = True,
+        lexical: bool = True,
+    ) -> tuple[list[Candidate], np.ndarray | None]:
+        """Score every article for ``question``; return them best first (fused) and the
+        passage cosines (None without the semantic ranking)."""
+        query = tokens(question)
+        candidates = [
+            Candidate(
+                d.slug,
+                max(self.bm25(d, query, lang) for lang in LANGUAGES) if lexical else 0.0,
+                0.0,
+                False,
+                doc=i,
+            )
+            for i, d in enumerate(self.docs)
+        ]
+        sims: np.ndarray | None = None
+        if semantic and candidates:
+            sims = self.cosines(embed_query(simplified(question)))
+            best = np.full(len(self.docs), -1.0, dtype=np.float32)
+            for (doc, _, _), sim in zip(self.passages, sims, strict=True):
+                best[doc] = max(best[doc], sim)
+            for c in candidates:
+                c.cosine = float(best[c.doc])
+        if confidence >= INTENT_THRESHOLD:
+            for slug in articles_for(intent):
+                if slug in self.by_slug:
+                    candidates[self.by_slug[slug]].linked = True
+        _fuse(candidates)
+        candidates.sort(key=lambda c: (-c.fused, c.slug))
+        return candidates, sims
+
+
+def _paragraphs(body: str) -> list[str]:
+    return [p.strip() for p in body.split("\n") if p.strip()]
+
+
+def _ranks(candidates: list[Candidate], key: str, floor: float) -> dict[int, int]:
+    """Return doc → 1-based rank by ``key`` among candidates scoring above ``floor``."""
+    scored = [c for c in candidates if getattr(c, key) > floor]
+    scored.sort(key=lambda c: (-getattr(c, key), c.slug))
+    return {c.doc: r for r, c in enumerate(scored, 1)}
+
+
+def _fuse(candidates: list[Candidate]) -> None:
+    bm25 = _ranks(candidates, "bm25", 0.0)
+    embedding = _ranks(candidates, "cosine", 0.0)
+    # Linked articles rank first in the intent ranking, ordered by their embedding rank.
+    linked = sorted((c for c in candidates if c.linked), key=lambda c: embedding.get(c.doc, 10**6))
+    intent = {c.doc: r for r, c in enumerate(linked, 1)}
+    for c in candidates:
+        total = 0.0
+        for name, ranks in (("bm25", bm25), ("embedding", embedding), ("intent", intent)):
+            if c.doc in ranks:
+                total += WEIGHTS[name] / (RRF_K + ranks[c.doc])
+        c.fused = total
 
 
 _lock = threading.Lock()
@@ -135,38 +268,143 @@ def _index(session: Session) -> _Index:
 
 def article_url(slug: str, language: str) -> str:
     """Return the customer-facing link of an article."""
-    return f"/help/articles/{slug}?lang={language}"
+    return f"/help/articles/{slug}?lang={base_language(language)}"
+
+
+def candidates(
+    session: Session,
+    question: str,
+    *,
+    intent: str | None = None,
+    confidence: float = 0.0,
+    semantic: bool = True,
+    lexical: bool = True,
+) -> list[Candidate]:
+    """Return every published article scored for ``question``, best first.
+
+    ``semantic=False`` or ``lexical=False`` leave a ranking out (the benchmark compares
+    BM25 alone with the hybrid).
+    """
+    ranked, _ = _index(session).rank(
+        question, intent=intent, confidence=confidence, semantic=semantic, lexical=lexical
+    )
+    return ranked
 
 
 def search(session: Session, query: str, language: str, *, limit: int = 5) -> list[SearchHit]:
-    """Return the articles that best match ``query``, titles in ``language``."""
-    lang = language if language in LANGUAGES else "zh"
-    ranked = _index(session).rank(tokens(query))[:limit]
+    """Return the articles that match ``query``, best first, titles in ``language``.
+
+    An article is listed when it shares words with the query or is close in meaning to it
+    (cosine above the answer threshold); a query that matches nothing gets no results.
+    """
+    lang = base_language(language)
+    ranked, _ = _index(session).rank(query)
+    hits = [c for c in ranked if c.bm25 > 0 or c.cosine >= COSINE_THRESHOLD][:limit]
+    index = _index(session)
     return [
-        SearchHit(d.slug, d.titles[lang], d.category, round(s, 3), article_url(d.slug, lang))
-        for s, d in ranked
+        SearchHit(
+            c.slug,
+            _script(index.docs[c.doc].titles[lang], language),
+            index.docs[c.doc].category,
+            round(c.fused, 4),
+            article_url(c.slug, lang),
+        )
+        for c in hits
     ]
 
 
-def answer(session: Session, question: str, language: str) -> KnowledgeAnswer | None:
-    """Return the best article with the one or two sentences that answer ``question``."""
-    lang = language if language in LANGUAGES else "zh"
-    query = tokens(question)
-    ranked = _index(session).rank(query)
-    if not ranked or ranked[0][0] < ANSWER_THRESHOLD:
+def answer(
+    session: Session,
+    question: str,
+    language: str,
+    *,
+    intent: str | None = None,
+    confidence: float = 0.0,
+    classify: bool = True,
+) -> KnowledgeAnswer | None:
+    """Return the best article with the passage that answers ``question``, or None.
+
+    ``intent`` and ``confidence`` (the NLU's reading of the question) add the intent →
+    article link to the ranking; without them the question is classified here (unless
+    ``classify`` is False), so agents' suggestions and the assistant agree.
+
+    ``language`` may be "zh", "en" or a Traditional tag ("zh-Hant", "zh-HK", "zh-TW",
+    "yue"): the quote and title are then in Traditional script, the link in zh.
+    """
+    lang = base_language(language)
+    index = _index(session)
+    if intent is None and classify:
+        intent, confidence = _classify(question)
+    ranked, sims = index.rank(question, intent=intent, confidence=confidence)
+    if not ranked or not ranked[0].fits():
         return None
-    score, doc = ranked[0]
-    wanted = set(query)
-    lines = sentences(doc.bodies[lang])
-    ranked_lines = sorted(
-        range(len(lines)), key=lambda i: (-len(wanted & set(tokens(lines[i]))), i)
-    )
-    chosen = ranked_lines[:1]
-    # A second sentence only when the quote stays short enough to read in a chat bubble.
-    if len(ranked_lines) > 1 and len(lines[chosen[0]]) + len(lines[ranked_lines[1]]) <= QUOTE_CHARS:
-        chosen.append(ranked_lines[1])
-    joiner = " " if lang == "en" else ""
-    quote = joiner.join(lines[i] for i in sorted(chosen))
+    best = ranked[0]
+    doc = index.docs[best.doc]
+    quote = _quote(index, best.doc, lang, question, sims)
     return KnowledgeAnswer(
-        doc.slug, doc.titles[lang], quote, article_url(doc.slug, lang), round(score, 3), lang
+        doc.slug,
+        _script(doc.titles[lang], language),
+        _script(quote, language),
+        article_url(doc.slug, lang),
+        round(max(best.cosine, min(best.bm25 / 10, 1.0), 0.9 if best.linked else 0.0), 3),
+        lang,
     )
+
+
+def _classify(question: str) -> tuple[str | None, float]:
+    """Return the NLU's intent and confidence for ``question`` (None without a model)."""
+    try:
+        from wendu.assistant.nlu import load_default_model
+
+        parsed = load_default_model().parse(simplified(question))
+    except (ImportError, OSError, RuntimeError, ValueError):  # no model: no intent link
+        return None, 0.0
+    return parsed.intent, float(parsed.confidence)
+
+
+def _quote(index: _Index, doc: int, lang: str, question: str, sims: np.ndarray | None) -> str:
+    """Return the paragraph of the article that answers the question best (in ``lang``);
+    a paragraph too long for a chat bubble is cut to its best sentences."""
+    wanted = set(tokens(question))
+    options = [
+        (i, text) for i, (d, pl, text) in enumerate(index.passages) if d == doc and pl == lang
+    ][1:]  # the first passage of an article's language is its title
+    if not options:
+        return index.docs[doc].titles[lang]
+
+    def overlap(text: str) -> float:
+        return len(wanted & set(tokens(text))) / max(len(wanted), 1)
+
+    def score(item: tuple[int, str]) -> tuple[float, int]:
+        i, text = item
+        semantic = float(sims[i]) if sims is not None else 0.0
+        return (semantic + 0.5 * overlap(text), -i)
+
+    paragraph = max(options, key=score)[1]
+    if len(paragraph) <= QUOTE_CHARS:
+        return paragraph
+    lines = sentences(paragraph)
+    order = sorted(range(len(lines)), key=lambda i: (-overlap(lines[i]), i))
+    chosen = [order[0]]
+    for i in order[1:]:
+        if sum(len(lines[j]) for j in chosen) + len(lines[i]) <= QUOTE_CHARS:
+            chosen.append(i)
+            break
+    joiner = " " if lang == "en" else ""
+    return joiner.join(lines[i] for i in sorted(chosen))
+
+
+@lru_cache(maxsize=4)
+def _s2t(config: str):  # type: ignore[no-untyped-def]
+    import opencc
+
+    return opencc.OpenCC(config)
+
+
+def _script(text: str, language: str) -> str:
+    """Return ``text`` in the script ``language`` asks for (Traditional for zh-Hant tags)."""
+    if base_language(language) != "zh" or not is_traditional(language):
+        return text
+    tag = language.lower().replace("_", "-")
+    config = "s2twp" if "tw" in tag else "s2hk" if ("hk" in tag or "yue" in tag) else "s2t"
+    return str(_s2t(config).convert(text))
