@@ -268,9 +268,11 @@ async def _take_turn(
         delay = min(delay * 2, 0.5)
 
 
-def _knowledge(db: Database, text: str, language: str) -> dict[str, Any] | None:
+def _knowledge(
+    db: Database, text: str, language: str, intent: str | None = None, confidence: float = 0.0
+) -> dict[str, Any] | None:
     with db.session(write=False) as session:
-        found = knowledge_answer(session, text, language)
+        found = knowledge_answer(session, text, language, intent=intent, confidence=confidence)
     if found is None:
         return None
     return {"slug": found.slug, "title": found.title, "quote": found.quote, "url": found.url}
@@ -435,8 +437,10 @@ async def _run_turn(
         state.update(handed_off=False, flow=None, pending=None, fallbacks=0, sentiments=[])
         fx_prefix.append(say("resumed", understanding.language))
 
-    async def knowledge(question: str, language: str) -> dict[str, Any] | None:
-        return await run_in_threadpool(_knowledge, db, question, language)
+    async def knowledge(
+        question: str, language: str, intent: str | None = None, confidence: float = 0.0
+    ) -> dict[str, Any] | None:
+        return await run_in_threadpool(_knowledge, db, question, language, intent, confidence)
 
     async with httpx.AsyncClient(transport=transport, base_url=base_url, timeout=30) as client:
         turn = Turn(state, understanding, BankApi(client, token), knowledge, clock)

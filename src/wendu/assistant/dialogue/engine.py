@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from wendu.assistant.dialogue.questions import asks_about_task
 from wendu.assistant.dialogue.texts import flow_name, say
 from wendu.assistant.flows import tasks
 from wendu.assistant.flows.api import ApiFailed, ApiRefused, BankApi
@@ -134,7 +135,8 @@ class Effects:
     summary: str = ""
 
 
-KnowledgeLookup = Callable[[str, str], Awaitable[dict[str, Any] | None]]
+# knowledge(text, lang, intent=None, confidence=0.0) -> {slug, title, quote, url} or None
+KnowledgeLookup = Callable[..., Awaitable[dict[str, Any] | None]]
 
 
 def new_state() -> dict[str, Any]:
@@ -305,6 +307,9 @@ class Turn:
         if tasks.asks_spending(u.text) and u.intent not in SMALL_TALK:  # see asks_spending
             u.intent, u.confidence = "recent_transactions", max(u.confidence, CONFIDENT)
         if not u.confident:
+            if await self._faq(required=False):  # a bank question no intent covers: 几点开门
+                self.state["fallbacks"] = 0
+                return
             self.state["fallbacks"] += 1
             if self.state["fallbacks"] >= 2:
                 self._hand_off("fallbacks", "handoff")
@@ -317,6 +322,8 @@ class Turn:
         elif u.intent == "talk_to_human":
             self._hand_off("customer_asked", "handoff")
         elif u.intent in TASK_INTENTS:
+            if asks_about_task(u.text, u.intent) and await self._faq(required=False):
+                return  # "转账多久能到账" asks how a task works: answered, not run
             try:
                 await self._task(u.intent)
             except ApiRefused as refused:
@@ -528,13 +535,18 @@ class Turn:
         }
         self.reply("complaint_confirm")
 
-    async def _faq(self) -> None:
-        found = await self.knowledge(self.u.text, self.lang)
+    async def _faq(self, *, required: bool = True) -> bool:
+        """Answer from the knowledge base with the passage that answers; return False when
+        nothing fits (then say so and offer a person, unless ``required`` is False)."""
+        u = self.u
+        found = await self.knowledge(u.text, self.lang, intent=u.intent, confidence=u.confidence)
         if found is None:
-            self.reply("kb_none")
-            return
+            if required:
+                self.reply("kb_none")
+            return False
         self.state["slots"]["article"] = found["slug"]
         self.reply("kb_answer", quote=found["quote"], title=found["title"], url=found["url"])
+        return True
 
     # --- outcomes --------------------------------------------------------------------------
 
