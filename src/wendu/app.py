@@ -16,6 +16,7 @@ from wendu.events.tasks import install_worker as install_events_worker
 from wendu.helpdesk.tasks import install_jobs as install_helpdesk_jobs
 from wendu.identity.keys import KeyRing
 from wendu.openbanking.pisp.tasks import install_executor as install_payment_executor
+from wendu.reputation.tasks import install_detection as install_reputation_detection
 from wendu.web import install_platform, register_error_handlers
 
 # Each module exposes ``router``; order only matters for overlapping paths.
@@ -33,6 +34,7 @@ ROUTER_MODULES: tuple[str, ...] = (
     "wendu.assistant.channels.router",
     "wendu.assistant.knowledge.router",
     "wendu.assistant.knowledge.staff_router",
+    "wendu.reputation.router",
 )
 
 
@@ -82,6 +84,7 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     install_events_worker(app)
     install_helpdesk_jobs(app)
     install_payment_executor(app)
+    install_reputation_detection(app)
     for router in _routers():
         app.include_router(router)
     if app.openapi_url:

@@ -12,7 +12,8 @@ import wendu.events.models
 import wendu.helpdesk.models
 import wendu.identity.models
 import wendu.ledger.models
-import wendu.openbanking.pisp.models  # noqa: F401
+import wendu.openbanking.pisp.models
+import wendu.reputation.models  # noqa: F401
 from wendu.db import Base
 
 metadata = Base.metadata

@@ -4,15 +4,21 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import secrets
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
 import pytest
+from sqlalchemy import func, select
 from typer.testing import CliRunner
 
 from reputation.streams import START, hourly_counts
 from wendu.cli import app
+from wendu.config import Settings, get_settings
+from wendu.db import Database
 from wendu.reputation.mentions import read_mentions
+from wendu.reputation.models import Mention
 from wendu.reputation.topics import topics_of
 
 
@@ -116,3 +122,36 @@ def test_detect_command_finds_the_rumour_in_a_month_of_mentions(tmp_path: Path) 
     assert {"volume", "reach"} <= set(alert["signals"])
     # The chatter itself raised nothing about its own topics.
     assert not [a for a in report["alerts"] if a["topic"] in ("fees", "praise", "card")]
+
+
+@pytest.fixture()
+def cli_env(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Point the CLI's settings at the test database."""
+    monkeypatch.setenv("WENDU_DATABASE_URL", settings.database_url)
+    get_settings.cache_clear()
+    yield
+    get_settings.cache_clear()
+
+
+def test_import_command_stores_a_file_once(cli_env: None, db: Database, tmp_path: Path) -> None:
+    tag = secrets.token_hex(4)
+    lines = [
+        json.dumps({"id": f"{tag}-{i}", "source": "app-store", "text": f"转账很快，好评 {i}",
+                    "published_at": "2024-03-01T10:00:00+08:00"}, ensure_ascii=False)
+        for i in range(7)
+    ] + ["{broken", json.dumps({"id": f"{tag}-x", "source": "app-store", "text": "t",
+                                "published_at": "not a time"})]  # fmt: skip
+    path = tmp_path / "reviews.jsonl"
+    path.write_text("\n".join(lines), encoding="utf-8")
+
+    first = CliRunner().invoke(app, ["reputation", "import", str(path), "--batch", "3"])
+    assert first.exit_code == 0, first.output
+    assert "7 imported, 0 already known, 1 bad rows" in first.stdout
+    assert "line 8: not JSON" in first.output and "line 9: published_at" in first.output
+    again = CliRunner().invoke(app, ["reputation", "import", str(path)])
+    assert "0 imported, 7 already known" in again.stdout
+    with db.session(write=False) as s:
+        stored = s.execute(
+            select(func.count()).select_from(Mention).where(Mention.external_id.like(f"{tag}-%"))
+        ).scalar()
+    assert stored == 7

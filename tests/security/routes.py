@@ -186,6 +186,9 @@ GET /helpdesk/v1/knowledge/articles staff
 POST /helpdesk/v1/knowledge/articles staff
 GET /helpdesk/v1/knowledge/articles/{slug} staff
 PATCH /helpdesk/v1/knowledge/articles/{slug} staff
+POST /reputation/v1/mentions staff
+GET /reputation/v1/mentions staff
+GET /reputation/v1/alerts staff
 POST /helpdesk/v1/channel/conversations public
 POST /helpdesk/v1/channel/conversations/{conversation_id}/messages conversation
 POST /helpdesk/v1/channel/conversations/{conversation_id}/human conversation

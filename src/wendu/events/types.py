@@ -18,6 +18,9 @@ TICKET_SLA_WARNING = "ticket.sla_warning"
 TICKET_SLA_BREACHED = "ticket.sla_breached"
 TICKET_RESOLVED = "ticket.resolved"
 CSAT_RECEIVED = "csat.received"
+REPUTATION_ALERT_RAISED = "reputation.alert_raised"
+REPUTATION_ALERT_UPDATED = "reputation.alert_updated"
+REPUTATION_ALERT_CLOSED = "reputation.alert_closed"
 
 WENDU_TYPES: frozenset[str] = frozenset(
     {
@@ -27,6 +30,9 @@ WENDU_TYPES: frozenset[str] = frozenset(
         TICKET_SLA_BREACHED,
         TICKET_RESOLVED,
         CSAT_RECEIVED,
+        REPUTATION_ALERT_RAISED,
+        REPUTATION_ALERT_UPDATED,
+        REPUTATION_ALERT_CLOSED,
     }
 )
 

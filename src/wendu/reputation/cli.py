@@ -11,17 +11,75 @@ import typer
 from wendu.config import get_settings
 from wendu.reputation.mentions import read_mentions
 from wendu.reputation.monitor import detect as detect_stories
+from wendu.reputation.service import NEGATIVE_BELOW
 
 app = typer.Typer(help="Public mentions of the bank: bursts and topics.", no_args_is_help=True)
-
-NEGATIVE_BELOW = -0.3  # a sentiment score under this counts the mention as negative
 
 
 def negative_scorer() -> Callable[[str], bool]:
     """Return the shared sentiment model's "is this mention negative?"."""
-    from wendu.assistant.sentiment import analyse
+    from wendu.reputation.router import sentiment_scorer
 
-    return lambda text: analyse(text).score < NEGATIVE_BELOW
+    score = sentiment_scorer()
+    return lambda text: score(text) < NEGATIVE_BELOW
+
+
+@app.command("import")
+def import_file(
+    file: Path = typer.Argument(..., exists=True, dir_okay=False, help="JSONL or CSV export."),
+    batch: int = typer.Option(500, min=1, max=5000, help="Mentions stored per transaction."),
+) -> None:
+    """Import a vendor export into the database (idempotent: known mentions are skipped)."""
+    from rich.progress import Progress
+
+    from wendu.db import Database
+    from wendu.reputation.router import sentiment_scorer
+    from wendu.reputation.service import ingest
+
+    settings = get_settings()
+    rows = _raw_rows(file)
+    db = Database(settings.database_url)
+    created = duplicates = 0
+    bad: list[str] = []
+    scorer = sentiment_scorer()
+    with Progress() as progress:
+        task = progress.add_task("importing", total=len(rows))
+        for start in range(0, len(rows), batch):
+            chunk = rows[start : start + batch]
+            with db.session() as session:
+                report = ingest(
+                    session, [r for _, r in chunk], secret=settings.secret_key, sentiment=scorer
+                )
+            created += report.created
+            duplicates += report.duplicates
+            bad += [f"line {chunk[b['index']][0]}: {b['reason']}" for b in report.bad]
+            progress.advance(task, len(chunk))
+    db.dispose()
+    for line in bad[:20]:
+        typer.echo(f"{line} (skipped)", err=True)
+    typer.echo(f"{created} imported, {duplicates} already known, {len(bad)} bad rows")
+
+
+def _raw_rows(file: Path) -> list[tuple[int, dict[str, object]]]:
+    from wendu.reputation.mentions import raw_rows
+
+    rows, unreadable = raw_rows(file)
+    for row in unreadable[:20]:
+        typer.echo(f"line {row.line}: {row.reason} (skipped)", err=True)
+    return rows
+
+
+@app.command("run-detection")
+def run_detection_command() -> None:
+    """Run the detection job once now and print what it raised, updated and closed."""
+    from wendu.db import Database
+    from wendu.reputation.tasks import detect_once
+
+    settings = get_settings()
+    db = Database(settings.database_url)
+    run = detect_once(db, settings)
+    db.dispose()
+    typer.echo(json.dumps({"raised": run.raised, "updated": run.updated, "closed": run.closed}))
 
 
 @app.command("detect")

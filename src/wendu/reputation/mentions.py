@@ -99,6 +99,19 @@ def _rows(path: Path) -> Iterator[tuple[int, dict[str, Any] | None, str]]:
             yield number, value, ""
 
 
+def raw_rows(path: Path) -> tuple[list[tuple[int, dict[str, Any]]], list[BadRow]]:
+    """Return the rows of an export as dicts with their line numbers, and the unreadable
+    lines (not JSON, not an object)."""
+    rows: list[tuple[int, dict[str, Any]]] = []
+    bad: list[BadRow] = []
+    for number, row, error in _rows(path):
+        if row is None:
+            bad.append(BadRow(number, error))
+        else:
+            rows.append((number, row))
+    return rows, bad
+
+
 def read_mentions(path: Path) -> tuple[list[Mention], list[BadRow]]:
     """Read a JSONL (or ``.csv``) export: the good mentions and the bad rows."""
     good: list[Mention] = []

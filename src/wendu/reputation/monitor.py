@@ -66,6 +66,28 @@ def days_off(country: str | None) -> Callable[[dt.date], bool]:
     return day_off
 
 
+@dataclass(frozen=True)
+class Observed:
+    """What the detector needs of one mention: its id, topics, tone and reach."""
+
+    id: str
+    published_at: dt.datetime
+    topics: tuple[str, ...]
+    negative: bool
+    reach: int | None = None
+
+
+def observe(mention: Mention, negative: Callable[[str], bool]) -> Observed:
+    """Return what the detector needs of a mention read from a file."""
+    return Observed(
+        mention.id,
+        mention.published_at,
+        tuple(topics_of(mention.text)),
+        negative(mention.text),
+        mention.reach,
+    )
+
+
 def reach_weight(reach: int | None) -> float:
     """Return a mention's weight in the reach signal."""
     return 1.0 + math.log10(1 + reach) if reach else 1.0
@@ -79,13 +101,11 @@ class Monitor:
         *,
         timezone: str,
         country: str | None,
-        negative: Callable[[str], bool],
         config: BurstConfig | None = None,
     ) -> None:
         self.zone = ZoneInfo(timezone)
         self.day_off = days_off(country)
         self.config = config or BurstConfig()
-        self.negative = negative
         self.detectors: dict[str, SeriesDetector] = {}
         self.events: list[AlertEvent] = []
         self.weights = [0.0, 0.0]  # sums of w and w² over every mention so far
@@ -97,16 +117,16 @@ class Monitor:
             self.detectors[key] = found
         return found
 
-    def push_hour(self, at: dt.datetime, mentions: Iterable[Mention]) -> list[AlertEvent]:
+    def push_hour(self, at: dt.datetime, mentions: Iterable[Observed]) -> list[AlertEvent]:
         """Feed the mentions published in the hour starting at ``at``."""
         values: dict[str, float] = defaultdict(float)
         members: dict[str, list[str]] = defaultdict(list)
         for mention in mentions:
-            negative = self.negative(mention.text)
+            negative = mention.negative
             weight = reach_weight(mention.reach)
             self.weights[0] += weight
             self.weights[1] += weight * weight
-            for topic in ["all", *topics_of(mention.text)]:
+            for topic in ["all", *mention.topics]:
                 for signal, value in (
                     ("volume", 1.0),
                     ("negative", 1.0 if negative else 0.0),
@@ -132,8 +152,11 @@ class Monitor:
         return events
 
 
-def hours(mentions: list[Mention]) -> Iterable[tuple[dt.datetime, list[Mention]]]:
-    """Yield every hour from the first mention's to the last one's with its mentions."""
+def hours(
+    mentions: list[Observed], *, until: dt.datetime | None = None
+) -> Iterable[tuple[dt.datetime, list[Observed]]]:
+    """Yield every hour from the first mention's to the last one's (or to ``until``) with
+    the mentions published in it."""
     if not mentions:
         return
     ordered = sorted(mentions, key=lambda m: m.published_at)
@@ -145,6 +168,9 @@ def hours(mentions: list[Mention]) -> Iterable[tuple[dt.datetime, list[Mention]]
             batch.append(ordered[index])
             index += 1
         yield at, batch
+        at += HOUR
+    while until is not None and at + HOUR <= until:  # quiet hours up to now count too
+        yield at, []
         at += HOUR
 
 
@@ -200,7 +226,7 @@ def detect(
     config: BurstConfig | None = None,
 ) -> list[Story]:
     """Run the monitor over a finished list of mentions and return its stories."""
-    monitor = Monitor(timezone=timezone, country=country, negative=negative, config=config)
-    for at, batch in hours(mentions):
+    monitor = Monitor(timezone=timezone, country=country, config=config)
+    for at, batch in hours([observe(m, negative) for m in mentions]):
         monitor.push_hour(at, batch)
     return stories(monitor.events)  # a burst still running at the end stays open (end None)
