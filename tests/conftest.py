@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 
 import pytest
@@ -20,9 +21,52 @@ from wendu.app import create_app
 from wendu.config import Settings
 from wendu.db import Database, normalise_url
 from wendu.demo.seed import SeedReport, seed_bank
+from wendu.kit import clock as service_clock
 from wendu.migrate import upgrade
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
+
+# The instants time-sensitive tests run at (the ``clock`` fixture): each time of day is the
+# latest such UTC time at or before now, so data made at the real time is never far off.
+# From 16:00 UTC the bank's local date (Asia/Shanghai) is already tomorrow; 2026-02-14 is a
+# make-up working day (a Saturday) in UTC while in Shanghai it is 00:30 on 15 February, the
+# first day of the Chinese New Year holiday.
+CLOCKS: dict[str, str] = {
+    "0030Z": "00:30",
+    "0830Z": "08:30",
+    "1630Z": "16:30",
+    "2330Z": "23:30",
+    "cny-eve": "2026-02-14T16:30:00+00:00",
+}
+# Set to one of the CLOCKS values (or any ISO instant) to run a whole session at that time.
+CLOCK_ENV = "WENDU_TEST_CLOCK"
+
+
+def clock_instant(spec: str) -> datetime:
+    """Return the instant ``spec`` names: an ISO date-time, or HH:MM (the latest one past)."""
+    if "T" in spec:
+        return datetime.fromisoformat(spec).astimezone(UTC)
+    real = datetime.now(UTC)
+    at = datetime.combine(real.date(), time.fromisoformat(spec), UTC)
+    return at if at <= real else at - timedelta(days=1)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _session_clock() -> Iterator[None]:
+    """Pin the services' clock for the whole run when WENDU_TEST_CLOCK says so."""
+    spec = os.environ.get(CLOCK_ENV)
+    if not spec:
+        yield
+        return
+    with service_clock.pinned(clock_instant(spec)):
+        yield
+
+
+@pytest.fixture(params=list(CLOCKS))
+def clock(request: pytest.FixtureRequest) -> Iterator[datetime]:
+    """Run the test at each of CLOCKS in turn (the services' clock, ticking from there)."""
+    with service_clock.pinned(clock_instant(CLOCKS[request.param])) as at:
+        yield at
 
 
 def _worker() -> str:

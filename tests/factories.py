@@ -10,6 +10,7 @@ from datetime import UTC, date, datetime
 
 from sqlalchemy.orm import Session
 
+from wendu.db import utcnow
 from wendu.kit.ids import new_id
 from wendu.ledger.models import (
     Account,
@@ -98,7 +99,7 @@ def add_transaction(
     merchant_id: int | None = None,
 ) -> LedgerTransaction:
     """Book a balanced two-leg transaction between ``account`` and the clearing account."""
-    when = booked_at or datetime.now(UTC)
+    when = booked_at or utcnow()
     clearing = _clearing(session, account.currency)
     txn = LedgerTransaction(
         booked_at=when,

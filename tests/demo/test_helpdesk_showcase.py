@@ -123,7 +123,10 @@ def test_helpdesk_showcase_fills_the_console_once_and_keeps_staff_edits(
         assert fee.team_id == "complaints" and fee.assignee_id is not None
 
         rows = reports.conversation_rows(
-            s, utcnow() - dt.timedelta(days=1), utcnow() + dt.timedelta(minutes=1)
+            s,
+            utcnow() - dt.timedelta(days=1),
+            utcnow() + dt.timedelta(minutes=1),
+            timezone="Asia/Shanghai",
         )
         (summary,) = reports.summarize(rows)
         assert summary.conversations == 12 and summary.contained == 2

@@ -16,7 +16,7 @@ from tests.helpdesk.conftest import Desk
 from typer.testing import CliRunner
 
 from wendu.config import Settings, get_settings
-from wendu.db import Database
+from wendu.db import Database, utcnow
 from wendu.events.models import OutboxEvent
 from wendu.helpdesk import cli as helpdesk_cli
 from wendu.helpdesk.models import AgentState, Conversation, Incident, Message, Survey, Ticket
@@ -118,7 +118,7 @@ def test_silent_agent_is_set_away_and_their_chat_moves(desk: Desk, db: Database)
     )
     assert conv["assignee_id"] == desk.members["a1"].id
     desk.staff("a2", capacity=1)
-    now = dt.datetime.now(dt.UTC)
+    now = utcnow()
     with db.session() as s:
         agent = s.get(AgentState, desk.members["a1"].id)
         assert agent is not None
@@ -133,7 +133,7 @@ def test_silent_agent_is_set_away_and_their_chat_moves(desk: Desk, db: Database)
 
 
 def test_csat_reminder_is_sent_once_and_nps_is_scheduled_once(
-    desk: Desk, db: Database, settings: Settings
+    clock: dt.datetime, desk: Desk, db: Database, settings: Settings
 ) -> None:
     with db.session() as s:
         customer_id = make_customer(s).id
@@ -152,7 +152,7 @@ def test_csat_reminder_is_sent_once_and_nps_is_scheduled_once(
         },
     )
     desk.ok("a1", "POST", f"/conversations/{conv['id']}/resolve")
-    later = dt.datetime.now(dt.UTC) + dt.timedelta(hours=25)
+    later = utcnow() + dt.timedelta(hours=25)
     for _ in range(2):
         with db.session() as s:
             csat_reminders(s, settings, later)
@@ -172,7 +172,7 @@ def test_csat_reminder_is_sent_once_and_nps_is_scheduled_once(
     assert "Reminder" in bodies[1] or "提醒" in bodies[1]
     for _ in range(2):
         with db.session() as s:
-            schedule_nps(s, settings, dt.datetime.now(dt.UTC) + dt.timedelta(minutes=1))
+            schedule_nps(s, settings, utcnow() + dt.timedelta(minutes=1))
     with db.session() as s:
         nps = (
             s.execute(select(Survey).where(Survey.customer_id == customer_id, Survey.kind == "nps"))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
@@ -29,7 +29,7 @@ def _request(**data: Any) -> dict[str, Any]:
 
 def test_create_and_read_a_consent(client: TestClient, cc: Any) -> None:
     _, headers = cc
-    expires = (datetime.now(UTC) + timedelta(days=90)).replace(microsecond=0)
+    expires = (utcnow() + timedelta(days=90)).replace(microsecond=0)
     created = client.post(
         CONSENTS,
         headers=headers,

@@ -36,7 +36,7 @@ from factories import (
 )
 from wendu.app import create_app
 from wendu.config import Settings
-from wendu.db import Database, normalise_url
+from wendu.db import Database, normalise_url, utcnow
 from wendu.demo.seed import seed_bank
 from wendu.identity.models import Partner
 from wendu.identity.partners import register_partner
@@ -184,7 +184,7 @@ def test_every_endpoint_matches_the_spec(
     request = {
         "Data": {
             "Permissions": ["ReadAccountsDetail", "ReadBalances"],
-            "ExpirationDateTime": (datetime.now(UTC) + timedelta(days=30)).isoformat(),
+            "ExpirationDateTime": (utcnow() + timedelta(days=30)).isoformat(),
             "TransactionFromDateTime": "2026-01-01T00:00:00+00:00",
             "TransactionToDateTime": "2026-12-31T00:00:00+00:00",
         },

@@ -7,7 +7,7 @@ import copy
 import json
 import secrets
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
@@ -23,7 +23,7 @@ from sqlalchemy import func, select
 
 from factories import add_transaction, make_account, make_customer
 from wendu.config import Settings
-from wendu.db import Database
+from wendu.db import Database, utcnow
 from wendu.identity.keys import KeyRing
 from wendu.identity.partners import register_partner
 from wendu.identity.sandbox import sandbox_account_consent, sandbox_existing_consent
@@ -286,8 +286,8 @@ def payment_body(consent_id: str, consent_request: dict[str, Any]) -> dict[str, 
 
 
 def now_utc() -> datetime:
-    """Return the current aware UTC time."""
-    return datetime.now(UTC)
+    """Return the services' current time (aware UTC; the pinnable ``wendu.db.utcnow``)."""
+    return utcnow()
 
 
 def scheduled_consent_body(

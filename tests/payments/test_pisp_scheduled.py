@@ -7,7 +7,7 @@ import json
 import secrets
 import threading
 import time
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import httpx
@@ -83,7 +83,9 @@ def _ledger_rows(bank: Bank, payment_id: str) -> int:
         )
 
 
-def test_scheduled_payment_waits_then_pays_once(bank: Bank, pis_spec: Spec) -> None:
+def test_scheduled_payment_waits_then_pays_once(
+    clock: datetime, bank: Bank, pis_spec: Spec
+) -> None:
     tpp, payer, _, payment_id, _ = _scheduled(bank, pis_spec)
     consent_id = bank.get(f"{PAYMENTS}/{payment_id}", tpp.client_token).json()["Data"]["ConsentId"]
     got = bank.get(f"{CONSENTS}/{consent_id}", tpp.client_token)

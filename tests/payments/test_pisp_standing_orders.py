@@ -72,7 +72,7 @@ def _ledger_rows(bank: Bank, order_id: str) -> int:
 
 
 def test_standing_order_is_set_up_seen_by_ais_and_pays_each_instalment_once(
-    bank: Bank, pis_spec: Spec
+    clock: datetime, bank: Bank, pis_spec: Spec
 ) -> None:
     first_at = _first_at()
     request = standing_order_consent_body(
@@ -270,7 +270,9 @@ def _next_new_years_eve() -> datetime:
         year += 1
 
 
-def test_an_every_working_day_order_skips_new_year_s_day(bank: Bank, pis_spec: Spec) -> None:
+def test_an_every_working_day_order_skips_new_year_s_day(
+    clock: datetime, bank: Bank, pis_spec: Spec
+) -> None:
     first_at = _next_new_years_eve()
     new_year = date(first_at.astimezone(CST).year + 1, 1, 1)
     request = standing_order_consent_body(first_at, "EvryWorkgDay", first="10.00", count=3)

@@ -12,7 +12,7 @@ import copy
 import json
 import secrets
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -22,7 +22,7 @@ from httpx import Response
 
 from factories import add_transaction, make_account, make_card, make_customer
 from wendu.config import Settings
-from wendu.db import Database
+from wendu.db import Database, utcnow
 from wendu.identity.partners import register_partner
 from wendu.identity.sandbox import sandbox_account_consent, sandbox_existing_consent
 from wendu.openbanking.pisp.jws import sign_detached
@@ -230,7 +230,7 @@ class Builder:
         return str(created.json()["Data"]["ConsentId"])
 
     def cof_consent(self, party: Party, holder: Holder) -> str:
-        expiry = (datetime.now(UTC) + timedelta(days=30)).isoformat()
+        expiry = (utcnow() + timedelta(days=30)).isoformat()
         body = {
             "Data": {
                 "DebtorAccount": {

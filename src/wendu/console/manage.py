@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from wendu.assistant.knowledge import service as kb
 from wendu.audit import chain
 from wendu.audit.models import AuditEntry
+from wendu.config import Settings
 from wendu.console import repository
 from wendu.console.auth import CsrfChecked, OptionalStaff
 from wendu.console.charts import bar_chart, line_chart
@@ -39,6 +40,12 @@ def _window(days: int) -> tuple[dt.datetime, dt.datetime]:
     return end - dt.timedelta(days=days), end
 
 
+def _timezone(request: Request) -> str:
+    """Return the bank's zone, in which a report's days are dated."""
+    settings: Settings = request.app.state.settings
+    return settings.timezone
+
+
 def _minutes(seconds: float | None) -> float:
     return round(seconds / 60, 1) if seconds is not None else 0.0
 
@@ -59,7 +66,7 @@ def report_page(
         raise forbidden("Reports are for supervisors, admins and auditors", key="reports_forbidden")
     by = by if by in REPORT_DIMENSIONS else "category"
     days = min(max(days, 1), 365)
-    rows = reports.conversation_rows(session, *_window(days))
+    rows = reports.conversation_rows(session, *_window(days), timezone=_timezone(request))
     total = reports.summarize(rows, None)
     groups = reports.summarize(rows, by)
     daily = reports.summarize(rows, "day")
@@ -132,7 +139,9 @@ def report_drill(
     by = by if by in reports.DIMENSIONS else None
     metric = metric if metric in reports.METRICS else "conversations"
     ids = reports.drill_down(
-        reports.conversation_rows(session, *_window(min(max(days, 1), 365))),
+        reports.conversation_rows(
+            session, *_window(min(max(days, 1), 365)), timezone=_timezone(request)
+        ),
         by=by,
         key=key,
         metric=metric,

@@ -15,6 +15,7 @@ import statistics
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass, field, fields
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -150,9 +151,14 @@ def _within_sla(c: Conversation) -> bool | None:
 
 
 def conversation_rows(
-    session: Session, start: dt.datetime, end: dt.datetime
+    session: Session, start: dt.datetime, end: dt.datetime, *, timezone: str
 ) -> list[ConversationRow]:
-    """Return one row per conversation created in ``[start, end)``."""
+    """Return one row per conversation created in ``[start, end)``.
+
+    A row's ``day`` is the local date in ``timezone`` (the bank's, ``settings.timezone``):
+    a conversation at 17:00 UTC belongs to the next day in Asia/Shanghai.
+    """
+    zone = ZoneInfo(timezone)
     conversations = list(
         session.execute(
             select(Conversation)
@@ -184,7 +190,7 @@ def conversation_rows(
             ConversationRow(
                 conversation_id=c.id,
                 created_at=c.created_at,
-                day=c.created_at.date().isoformat(),
+                day=c.created_at.astimezone(zone).date().isoformat(),
                 channel=c.channel,
                 partner=c.partner_id,
                 team=c.team_id,

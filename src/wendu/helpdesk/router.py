@@ -632,6 +632,7 @@ def _dimension(by: str | None) -> str | None:
 def report_summary(
     staff: CurrentStaff,
     db: DatabaseDep,
+    settings: SettingsDep,
     by: str | None = None,
     start: dt.datetime | None = None,
     end: dt.datetime | None = None,
@@ -639,7 +640,7 @@ def report_summary(
     """Volume, response and resolution times, % within SLA, containment, CSAT, NPS by group."""
     with db.session(write=False) as session:
         _report_staff(staff)
-        rows = reports.conversation_rows(session, *_window(start, end))
+        rows = reports.conversation_rows(session, *_window(start, end), timezone=settings.timezone)
         return [asdict(s) for s in reports.summarize(rows, _dimension(by))]
 
 
@@ -647,6 +648,7 @@ def report_summary(
 def report_drill_down(
     staff: CurrentStaff,
     db: DatabaseDep,
+    settings: SettingsDep,
     metric: str = "conversations",
     by: str | None = None,
     key: str | None = None,
@@ -658,7 +660,7 @@ def report_drill_down(
         _report_staff(staff)
         if metric not in reports.METRICS:
             raise bad_request(f"metric must be one of {', '.join(reports.METRICS)}", path="metric")
-        rows = reports.conversation_rows(session, *_window(start, end))
+        rows = reports.conversation_rows(session, *_window(start, end), timezone=settings.timezone)
         return reports.drill_down(rows, by=_dimension(by), key=key, metric=metric)
 
 
@@ -666,13 +668,14 @@ def report_drill_down(
 def report_csv(
     staff: CurrentStaff,
     db: DatabaseDep,
+    settings: SettingsDep,
     start: dt.datetime | None = None,
     end: dt.datetime | None = None,
 ) -> Response:
     """Export one CSV row per conversation."""
     with db.session(write=False) as session:
         _report_staff(staff)
-        rows = reports.conversation_rows(session, *_window(start, end))
+        rows = reports.conversation_rows(session, *_window(start, end), timezone=settings.timezone)
         return Response(
             reports.to_csv(rows),
             media_type="text/csv; charset=utf-8",

@@ -119,7 +119,9 @@ def _day_prefix(day: dt.date) -> str:
 
 
 def _reference(session: Session, now: dt.datetime) -> str:
-    day = now.date()
+    # The customer's date, in the bank's zone (the default business calendar's): a ticket
+    # opened at 17:00 UTC is dated the next day in Asia/Shanghai.
+    day = calendars()["default"].local_date(now)
     count = session.execute(
         select(func.count())
         .select_from(Ticket)

@@ -9,7 +9,6 @@ from __future__ import annotations
 import hashlib
 import secrets
 import threading
-import time
 from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -159,8 +158,7 @@ def _decode(session: Session, keyring: KeyRing, settings: Settings, token: str) 
     digest = hashlib.sha256(f"{settings.public_url} {token}".encode()).digest()
     claims = cache.get(digest)
     if claims is not None:
-        if claims["exp"] <= time.time():  # PyJWT's rule: expired once now >= exp
-            raise unauthorized("The access token has expired")
+        _check_expiry(claims)
         return claims
     try:
         header = jwt.get_unverified_header(token)
@@ -178,14 +176,25 @@ def _decode(session: Session, keyring: KeyRing, settings: Settings, token: str) 
             algorithms=[ALGORITHM],
             audience=settings.public_url,
             issuer=settings.public_url,
-            options={"require": ["exp", "iat", "jti", "client_id"]},
+            # Expiry is checked against the service clock (utcnow), which issued it.
+            options={
+                "require": ["exp", "iat", "jti", "client_id"],
+                "verify_exp": False,
+                "verify_iat": False,
+            },
         )
-    except jwt.ExpiredSignatureError as exc:
-        raise unauthorized("The access token has expired") from exc
     except jwt.PyJWTError as exc:
         raise unauthorized("The access token is not valid") from exc
+    if not isinstance(claims["exp"], int | float):
+        raise unauthorized("The access token is not valid")
+    _check_expiry(claims)
     cache.put(digest, claims)
     return claims
+
+
+def _check_expiry(claims: dict[str, Any]) -> None:
+    if claims["exp"] <= utcnow().timestamp():  # PyJWT's rule: expired once now >= exp
+        raise unauthorized("The access token has expired")
 
 
 def verify_access_token(
