@@ -48,7 +48,7 @@ _NUMBER = re.compile(r"(?<![\w.])-?\d{1,3}(?:,\d{3})+(?:\.\d+)?|(?<![\w.,])-?\d+
 _AMOUNT = re.compile(r"\d[\d,]*\.\d\d(?!\d)")
 _ARTICLE = re.compile(r"/help/articles/([a-z0-9][a-z0-9-]*)")
 _PERSON = re.compile(
-    r"人工|客服|同事|专员|專員|真人|agent|colleague|person|human|someone|staff|team member",
+    r"人工|同事|专员|專員|真人|agent|colleague|person|human|someone|staff|team member",
     re.IGNORECASE,
 )
 _CJK = re.compile(r"[\u3400-\u9fff]")
