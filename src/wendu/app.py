@@ -10,6 +10,7 @@ from fastapi import APIRouter, FastAPI
 
 from wendu import __version__
 from wendu.apidocs import install_api_docs
+from wendu.assistant.channels.warm import install_warm_start
 from wendu.config import Settings, get_settings
 from wendu.db import Database
 from wendu.events.tasks import install_worker as install_events_worker
@@ -85,6 +86,7 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     install_helpdesk_jobs(app)
     install_payment_executor(app)
     install_reputation_detection(app)
+    install_warm_start(app)
     for router in _routers():
         app.include_router(router)
     if app.openapi_url:

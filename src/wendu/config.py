@@ -48,6 +48,8 @@ class Settings(BaseSettings):
     rate_limit_burst: int = 100
 
     run_worker_in_process: bool = True
+    # Load the assistant's models while the app starts, before it accepts chat.
+    warm_start: bool = True
     audit_flush_interval_seconds: float = 0.05
     log_level: str = "INFO"
 

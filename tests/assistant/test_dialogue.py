@@ -8,6 +8,7 @@ from typing import Any
 from fastapi.testclient import TestClient
 
 from assistant.chatkit import make_bank_customer, open_chat
+from wendu.assistant.dialogue.texts import say
 from wendu.db import Database
 from wendu.helpdesk import conversations
 from wendu.helpdesk.models import Conversation
@@ -108,18 +109,29 @@ def _card_status(db: Database, card_id: str) -> str:
         return card.status
 
 
-def test_two_fallbacks_in_a_row_hand_off(
+def test_off_topic_is_declined_and_only_repeated_misunderstandings_offer_a_person(
     client: TestClient, db: Database, app: Any, settings: Any
 ) -> None:
     chat = open_chat(client, db, app, settings, make_bank_customer(db), language="en")
-    first = chat.say("qwzx plorb vlimt")
+    for text in ("what's the weather tomorrow", "tell me a joke", "推荐个好吃的餐厅", "讲个笑话"):
+        declined = chat.say(text)
+        assert declined["status"] == "bot", text
+        assert (
+            "can't help with that" in declined["replies"][0]["text"]
+            or "帮不上忙" in (declined["replies"][0]["text"])
+        )
+    first = chat.say("something about my money")
     assert first["status"] == "bot" and "rephrase" in first["replies"][0]["text"]
-    second = chat.say("asdkjh qwe zzxv")
-    assert second["status"] in ("queued", "assigned")
-    assert "colleague" in second["replies"][0]["text"]
-    handed = _conversation(db, chat.conversation_id)
-    assert handed["reason"] == "fallbacks"
-    assert handed["context"]["intents"] == ["out_of_scope", "out_of_scope"]
+    second = chat.say("card thing")
+    assert second["status"] == "bot" and "Shall I?" in second["replies"][0]["text"]
+    # The customer decides: no, and nothing is handed off; asked again and yes, it is.
+    assert "Feel free to ask again" in chat.text("no")
+    chat.say("something about my money")
+    chat.say("card thing")
+    handed = chat.say("yes please")
+    assert handed["status"] in ("queued", "assigned")
+    assert "colleague" in handed["replies"][0]["text"]
+    assert _conversation(db, chat.conversation_id)["reason"] == "fallbacks"
 
 
 def test_customer_asks_for_a_person_then_the_agent_hands_back(
@@ -133,8 +145,11 @@ def test_customer_asks_for_a_person_then_the_agent_hands_back(
     assert handed["reason"] == "customer_asked"
     assert handed["context"]["intents"] == ["check_balance", "talk_to_human"]
     assert set(handed["context"]) >= {"intents", "slots", "sentiment", "summary"}
-    # While a person has it, the assistant stays quiet and relays the messages.
-    assert chat.say("你好？")["replies"] == []
+    # While queued for a person, the assistant says so once and relays the messages.
+    queued = _conversation(db, chat.conversation_id)["status"] == "queued"
+    first = chat.say("你好？")["replies"]
+    assert [r["text"] for r in first] == ([say("queued_ack", "zh")] if queued else [])
+    assert chat.say("还在吗？")["replies"] == []
     with db.session() as s:
         row = s.get(Conversation, chat.conversation_id)
         assert row is not None

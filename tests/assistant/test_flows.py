@@ -12,6 +12,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from assistant.chatkit import consent_token, make_bank_customer, make_partner, open_chat
+from wendu.assistant.dialogue.texts import say
 from wendu.assistant.flows.clock import BankClock
 from wendu.db import Database
 from wendu.helpdesk.models import Conversation, Ticket
@@ -283,9 +284,13 @@ def test_complaint_hands_off_with_context(
             select(Ticket).where(Ticket.conversation_id == chat.conversation_id)
         ).scalar_one()
         assert ticket.kind == "complaint"
-    # Now the assistant only relays to the agent.
+    # Now the assistant only relays to the agent (saying once that the customer is queued).
     relayed = chat.say("什么时候有人处理？")
-    assert relayed["replies"] == [] and relayed["status"] in ("queued", "assigned")
+    assert relayed["status"] in ("queued", "assigned")
+    notices = [r["text"] for r in relayed["replies"]]
+    queued = relayed["status"] == "queued"
+    assert notices == ([say("queued_ack", "zh")] if queued else [])
+    assert chat.say("还要等多久？")["replies"] == []
 
 
 def test_freeze_picks_the_card_the_customer_names_or_says_it_is_not_there(

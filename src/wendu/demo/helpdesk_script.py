@@ -30,7 +30,7 @@ TEAMS = (
         ("zh", "en"),
         ("payment", "digital_banking", "open_banking"),
     ),
-    TeamSpec("complaints", "Complaints", "投诉处理", ("zh", "en"), ("branch",)),
+    TeamSpec("complaints", "Complaints", "投诉处理", ("zh", "en"), ("branch", "complaint")),
     TeamSpec(
         "wealth", "Wealth & products", "理财与产品", ("zh", "en"), ("wealth", "deposit", "loan")
     ),

@@ -30,10 +30,11 @@ turn *leases* the chat instead of locking it for the whole turn:
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import secrets
 import weakref
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import httpx
@@ -44,6 +45,7 @@ from starlette.concurrency import run_in_threadpool
 from wendu.assistant.dialogue.engine import Effects, Turn, Understanding, new_state
 from wendu.assistant.dialogue.models import ChatSession
 from wendu.assistant.dialogue.texts import say
+from wendu.assistant.dialogue.topics import COMPLAINT_AREA, product_area
 from wendu.assistant.flows.api import BankApi
 from wendu.assistant.flows.clock import BankClock
 from wendu.assistant.knowledge import answer as knowledge_answer
@@ -54,8 +56,9 @@ from wendu.config import get_settings
 from wendu.db import Database, utcnow
 from wendu.errors import conflict, unknown_resource
 from wendu.helpdesk import conversations
+from wendu.helpdesk.classify import load_default_classifier
 from wendu.helpdesk.models import Conversation, Message
-from wendu.helpdesk.routing import route
+from wendu.helpdesk.routing import pick_team, route
 from wendu.helpdesk.tickets import create_ticket
 from wendu.identity.tokens import AccessContext
 from wendu.kit.ids import new_id
@@ -64,6 +67,9 @@ from wendu.kit.masking import mask_deep, mask_sensitive
 WITH_PERSON = ("queued", "assigned")
 LEASE = timedelta(seconds=150)  # longer than a turn can take (a few API calls of <= 30 s)
 WAIT_FOR_TURN = 180.0  # seconds a message waits for the turns before it, then 409
+# While queued for a person, the customer hears "you're in the queue" with their first
+# message and then at most once per QUEUE_REMINDER, so every message is answered, unspammed.
+QUEUE_REMINDER = timedelta(minutes=3)
 
 
 @dataclass
@@ -173,12 +179,45 @@ def _answer_script(state: dict[str, Any], understanding: Understanding) -> str:
     return script
 
 
+def _respell(understanding: Understanding) -> Understanding:
+    """Read an English message again with its typos corrected ("whats my balanse", "fraze my
+    card") when the classifier was unsure of it as written; keep the better reading."""
+    if understanding.language != "en" or understanding.confident:
+        return understanding
+    from wendu.assistant.nlu.spelling import correct
+
+    corrected = correct(understanding.text)
+    if corrected.lower() == understanding.text.lower():
+        return understanding
+    again = _understand(corrected)
+    if not again.confident:  # the raw reading was unsure, so a confident one is better
+        return understanding
+    return dataclasses.replace(
+        understanding,
+        intent=again.intent,
+        confidence=again.confidence,
+        entities=again.entities or understanding.entities,
+    )
+
+
+def warm_up() -> None:
+    """Load every model a chat turn uses (NLU with its encoders, spelling vocabulary,
+    sentiment, complaint classifier), so the first customer does not wait for them."""
+    from wendu.assistant.nlu.spelling import default_corrector
+
+    for text in ("你好，帮我查一下余额", "what's my balance", "我的卡丢了"):
+        _understand(text)
+    default_corrector()
+    load_default_classifier().suggest("我的卡被盗刷了 card stolen")
+
+
 @dataclass
 class _Received:
     state: dict[str, Any]
     status: str
     message: dict[str, Any]
     seq: int
+    replies: list[dict[str, Any]] = dataclasses.field(default_factory=list)
 
 
 def _receive(
@@ -215,12 +254,38 @@ def _receive(
             sentiment=understanding.sentiment.score,
             emotion=understanding.sentiment.emotion,
         )
+        state = dict(chat.state or new_state())
+        replies = []
         if conversation.status in WITH_PERSON:
             # Relayed to the agent: no assistant turn follows, so the lease ends here.
             chat.lease_owner = None
             chat.lease_until = None
-        state = dict(chat.state or new_state())
-        return _Received(state, conversation.status, _message_out(message), chat.seq)
+            key = _queue_notice(state, conversation.status, now)
+            if key is not None:
+                script = _answer_script(state, understanding)
+                notice = conversations.add_message(
+                    session,
+                    conversation,
+                    author_type="assistant",
+                    body=to_script(say(key, understanding.language), script),
+                )
+                replies.append(_message_out(notice))
+                chat.state = mask_deep(state)
+        return _Received(state, conversation.status, _message_out(message), chat.seq, replies)
+
+
+def _queue_notice(state: dict[str, Any], status: str, now: datetime) -> str | None:
+    """Return the text key telling a queued customer they wait for a person, if due."""
+    if status != "queued":
+        return None
+    last = state.get("queue_notice")
+    if last is None:
+        state["queue_notice"] = now.isoformat()
+        return "queued_ack"
+    if now - datetime.fromisoformat(last) >= QUEUE_REMINDER:
+        state["queue_notice"] = now.isoformat()
+        return "queued_still"
+    return None
 
 
 def _rowcount(result: Any) -> int:
@@ -317,12 +382,15 @@ def _store(
         conversation = conversations.get_conversation(session, chat.conversation_id)
         replies = list(fx.replies)
         if fx.ticket is not None:
+            category, team_id = _ticket_routing(session, conversation, fx)
             ticket = create_ticket(
                 session,
                 subject=fx.ticket.subject,
                 description=fx.ticket.description,
                 kind=fx.ticket.kind,
                 conversation=conversation,
+                category=category,
+                team_id=team_id,
                 actor="assistant",
             )
             state.setdefault("tickets", []).append(ticket.reference)
@@ -343,8 +411,9 @@ def _store(
             conversations.hand_off(
                 session, conversation, reason=fx.handoff, context=_context(state, fx, understanding)
             )
-            _offer(session, conversation)
+            _offer(session, conversation, product_area(state.get("intents", []), fx.handoff))
             state["handed_off"] = True
+            state.pop("queue_notice", None)
         # Slots and pending tickets quote the customer: no card data in the stored state.
         chat.state = mask_deep(state)
         chat.language = understanding.language
@@ -354,9 +423,21 @@ def _store(
         return out, conversation.status
 
 
-def _offer(session: Session, conversation: Conversation) -> None:
-    """Offer the conversation to an agent now if one is free."""
-    route(session, conversation)
+def _offer(session: Session, conversation: Conversation, area: str | None) -> None:
+    """Offer the conversation to the topic's team, to an agent now if one is free."""
+    route(session, conversation, product_area=area)
+
+
+def _ticket_routing(
+    session: Session, conversation: Conversation, fx: Effects
+) -> tuple[str, str | None]:
+    """Return the category (the complaint classifier's) and team of a ticket the assistant
+    opens: complaints go to the complaints team, requests to the team of their product."""
+    assert fx.ticket is not None
+    suggestion = load_default_classifier().suggest(f"{fx.ticket.subject}\n{fx.ticket.description}")
+    area = COMPLAINT_AREA if fx.ticket.kind == "complaint" else suggestion.product
+    team = pick_team(session, conversation, area)
+    return suggestion.category, team.id if team else None
 
 
 def chat_messages(
@@ -398,13 +479,14 @@ async def post_message(
     Messages of one chat run strictly one after another (see the module's docstring).
     """
     understanding = await run_in_threadpool(_understand, text)  # needs no state: outside
+    understanding = await run_in_threadpool(_respell, understanding)
     sentiment = understanding.sentiment.as_dict()
     owner = secrets.token_hex(16)
     async with _local_lock(chat_id):
         received = await _take_turn(db, chat_id, access, understanding, owner)
         if received.status in WITH_PERSON:
             return TurnResult(
-                [], received.message, received.seq, received.status,
+                received.replies, received.message, received.seq, received.status,
                 understanding.intent, understanding.language, sentiment,
             )  # fmt: skip
         stored = False
@@ -435,6 +517,7 @@ async def _run_turn(
     if state.get("handed_off"):
         # The agent handed the chat back: the assistant resumes with a fresh task state.
         state.update(handed_off=False, flow=None, pending=None, fallbacks=0, sentiments=[])
+        state.pop("queue_notice", None)
         fx_prefix.append(say("resumed", understanding.language))
 
     async def knowledge(

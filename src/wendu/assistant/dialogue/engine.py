@@ -24,6 +24,8 @@ from wendu.config import get_settings
 from wendu.kit.masking import mask_sensitive
 
 CONFIDENT = 0.55
+# Out of scope this surely is off-topic (weather, jokes), not a banking request misread.
+OFF_TOPIC = 0.9
 MAX_HISTORY = 20
 SMALL_TALK = ("greeting", "goodbye", "thanks")
 TRANSFER_INTENTS = (
@@ -54,21 +56,44 @@ TASK_INTENTS = (
     *DISPUTE_INTENTS,
 )
 
+# Yes and no as customers write them: zh-Hans, Cantonese and Taiwanese (raw, and as the
+# script normalisation writes them in simplified Mandarin), English with its usual typos.
 _YES = re.compile(
-    r"^\s*(yes|yeah|yep|yup|sure|ok\b|okay|confirm|go ahead|do it|please do|correct|right\b|y\b|"
-    r"是|对|好|确认|确定|可以|行|嗯|没问题|冻结|开吧|提交)",
+    r"^\s*(?:(?:yes+|yse|ye[ah]?h?|ya+h?|yup|yep|sure|ok(?:ay|ey|i)?|confirm|go ahead|do it|"
+    r"please do|pls do|correct|right|affirmative|alright|all right|y)\b|"
+    r"是|对|對|好|确认|確認|确定|確定|可以|行|嗯|没问题|沒問題|冻结|凍結|开吧|提交|"
+    r"係|系(?![统統列])|得(?![到])|冇问题|冇問題|无问题|無問題|ok)",
     re.IGNORECASE,
 )
 _NO = re.compile(
-    r"^\s*(no\b|nope|nah|cancel|stop|don'?t|do not|never ?mind|not now|n\b|"
-    r"不|算了|取消|否|先不|别)",
+    r"^\s*(?:(?:no+|nope|nop|nah+|na|cancel|stop|don'?t|do not|never ?mind|not now|n)\b|"
+    r"不|算了|取消|否|先不|别|別|唔(?![該该])|冇|免了)",
     re.IGNORECASE,
 )
-_NEGATED = re.compile(r"\b(not|don'?t|no)\b|不|别", re.IGNORECASE)
+# "No problem" is a yes, though it starts like a no.
+_SURE = re.compile(
+    r"^\s*(?:no (?:problem|worries)|没问题|沒問題|冇问题|冇問題|无问题|無問題)", re.IGNORECASE
+)
+_NEGATED = re.compile(r"\b(not|don'?t|no)\b|不|别|別|唔(?![該该])|冇", re.IGNORECASE)
 # A whole message that only says yes or no (punctuation and spaces removed, lower case).
 _BARE_ANSWER = re.compile(
-    r"yes|yeah|yep|ok|okay|sure|no|nope|是|是的|对|对的|好|好的|可以|行|嗯|嗯嗯|不|不是|不用|否"
+    r"yes+|yse|ye[ah]?h?|ya+h?|yep|yup|ok|okay|okpls|okplease|sure|no+|nope|nah+|"
+    r"是|是的|对|对的|對|好|好的|好呀|好啊|好吖|可以|行|嗯+|得|得呀|得啦|係|系|係呀|系呀|"
+    r"没问题|冇问题|冇問題|不|不是|不用|不用了|否|唔係|唔系|唔使|唔使了|唔要|不要"
 )
+
+
+def _yes_no(text: str) -> bool | None:
+    """Return True for a yes, False for a no, None for neither."""
+    if _SURE.match(text):
+        return True
+    if _NO.match(text):
+        return False
+    if _YES.match(text) and not _NEGATED.search(text):
+        return True
+    return None
+
+
 # Intents that say nothing new after a refusal ("no thanks", "不用了，再见").
 _CLOSINGS = ("greeting", "goodbye", "thanks", "out_of_scope")
 # Picking one of the listed options by position: "the second one", "第二张", "the last".
@@ -79,7 +104,50 @@ _ORDINAL_WORDS = {
 _ZH_ORDINAL = re.compile(r"第\s*([一二两三四五六七八九]|\d{1,2})")
 _ZH_DIGITS = "一二三四五六七八九"
 _LAST_OPTION = re.compile(r"\blast (one|card|app)\b|^\s*(the )?last\b|最后(一|那)", re.I)
+# Going back to a task left for another topic: "好，那张卡还是冻结吧", "ok go ahead and freeze
+# it then", "返去頭先嗰張卡" (a cue, and a word of the paused task).
+_RESUME_CUE = re.compile(
+    r"还是|還是|继续|繼續|回到|回去|返去|返回|刚才|剛才|刚刚|剛剛|頭先|头先|之前|先前|"
+    r"那张|那張|嗰張|嗰张|那个|那個|go ahead|go back|back to|continue|resume|\bstill\b|"
+    r"after all|\bthen\b|anyway|earlier|that one|that card|that app|\bagain\b",
+    re.IGNORECASE,
+)
+_TASK_WORDS = {
+    "freeze_card": r"冻结|凍結|挂失|掛失|锁|鎖|卡|freez|block|lock|card",
+    "revoke_app": r"解除|撤销|撤銷|授权|授權|应用|應用|\bapps?\b|revok|disconnect|remove",
+    "dispute": r"退款|争议|爭議|申诉|申訴|扣款|dispute|refund|charge",
+    "trace_transfer": r"转账|轉賬|轉帳|转帐|汇款|匯款|trace|transfer",
+    "complaint": r"投诉|投訴|complain",
+}
+# A follow-up that leaves out what it is about: "那Taobao呢", "what about last week?",
+# "and the other card?", "now revoke the other one too".
+_FOLLOW_UP = re.compile(
+    r"^\s*(?:那么|那麼|那|还有|還有|and\b|what about|how about|same for|now\b|also\b)|"
+    r"呢\s*[?？]?\s*$|\b(?:too|also|as well)\W*$|也",
+    re.IGNORECASE,
+)
+_FOLLOW_UP_WORDS = re.compile(
+    r"^\s*(?:那么|那麼|那|还有|還有|and|what about|how about|same for|now|also)\s*"
+    r"(?:(?:at|in|for|the|on)\b)?|(?:呢|吗|嗎)?\s*[?？.!！。]*\s*$",
+    re.IGNORECASE,
+)
+_OTHER = re.compile(r"\bother\b|\banother\b|另一|另外|其他|其它", re.IGNORECASE)
 _REVOKE_WORDS = re.compile(r"revoke|remove|disconnect|cancel|stop|取消|撤销|解除|删除|关闭", re.I)
+
+
+def _flow_of(intent: str) -> str | None:
+    """Return the flow an intent starts, if any."""
+    if intent in CARD_LOSS_INTENTS:
+        return "freeze_card"
+    if intent == "manage_connected_apps":
+        return "revoke_app"
+    if intent in TRANSFER_INTENTS:
+        return "trace_transfer"
+    if intent in DISPUTE_INTENTS:
+        return "dispute"
+    if intent == "make_complaint":
+        return "complaint"
+    return None
 
 
 @dataclass
@@ -176,12 +244,21 @@ class Turn:
         """Add a reply in the customer's language."""
         self.fx.replies.append(say(key, self.lang, **values))
 
+    def _ask(self, key: str, **values: Any) -> None:
+        """Ask the customer something the task waits for, remembered so that a task left
+        for another topic can ask it again when the customer comes back to it."""
+        self.reply(key, **values)
+        self.state["asked"] = {"key": key, "values": values}
+
     async def run(self) -> Effects:
         """Run the turn and return its effects; ``self.state`` is updated in place."""
         u = self.u
         self.state["intents"] = (self.state["intents"] + [u.intent])[-MAX_HISTORY:]
         self.state["sentiments"] = (self.state["sentiments"] + [u.sentiment.score])[-10:]
         self.state["emotions"] = (self.state["emotions"] + [u.sentiment.emotion])[-10:]
+        if self.state.get("paused") and self._resumes():
+            await self._resume()
+            return self.fx
         if self.state.get("pending"):
             if await self._answer_pending():
                 return self.fx
@@ -190,6 +267,8 @@ class Turn:
         elif _BARE_ANSWER.fullmatch(re.sub(r"[\W_]+", "", u.text.lower())):
             # "yes" / "好的" with nothing to confirm: acknowledge, don't guess an intent.
             self.reply("anything_else")
+            return self.fx
+        elif await self._follow_up():
             return self.fx
         complaint = u.intent == "make_complaint" and u.confident
         if anger_rising(self.state["sentiments"]):
@@ -206,18 +285,20 @@ class Turn:
 
     async def _answer_pending(self) -> bool:
         pending = self.state["pending"]
-        text = self.u.text
-        if _YES.match(text) and not _NEGATED.search(text):
+        if pending.get("action") == "offer_person":
+            return self._answer_offer()
+        answer = _yes_no(self.u.text)
+        if answer is True:
             self.state["pending"] = None
             self.state["flow"] = None
             await self._execute(pending)
             return True
-        if _NO.match(text):
+        if answer is False:
             self.state["pending"] = None
             self.state["flow"] = None
             self.reply("cancelled")
             return not self._asks_something_else()
-        if self.u.confident and self.u.intent not in ("goodbye", "thanks"):
+        if self.u.confident and self.u.intent not in ("goodbye", "thanks", "greeting"):
             self._abandon(pending["flow"])
             return False
         self.reply("confirm_again")
@@ -233,12 +314,13 @@ class Turn:
         if flow["name"] == "revoke_app" and (app := self._pick_app(flow["options"])):
             self._confirm_revoke(app)
             return True
-        if _NO.match(self.u.text):
+        answer = _yes_no(self.u.text)
+        if answer is False:
             self.state["flow"] = None
             self.reply("cancelled")
             return not self._asks_something_else()
         # "yes" or "hi" is no answer to "which one?", and no new topic either: ask again.
-        small_talk = self.u.intent in ("greeting", "thanks") or _YES.match(self.u.text)
+        small_talk = self.u.intent in ("greeting", "thanks") or answer is True
         if self.u.confident and not small_talk:
             self._abandon(flow["name"])
             return False
@@ -274,12 +356,144 @@ class Turn:
         return None
 
     def _abandon(self, name: str) -> None:
+        # Remembered, so "好，那张卡还是冻结吧" can take it up again (confirmed again).
+        self.state["paused"] = {
+            "name": name,
+            "flow": self.state.get("flow"),
+            "pending": self.state.get("pending"),
+            "asked": self.state.get("asked"),
+        }
         self.state["pending"] = None
         self.state["flow"] = None
         self.reply("topic_change", flow=flow_name(name, self.lang))
 
+    def _unpause(self, name: str) -> None:
+        """Forget a paused task once the customer starts or finishes the same task anew."""
+        paused = self.state.get("paused")
+        if paused and paused.get("name") == name:
+            self.state["paused"] = None
+
+    def _resumes(self) -> bool:
+        """Return True when the message goes back to the task left for another topic."""
+        paused = self.state["paused"]
+        words = _TASK_WORDS.get(paused.get("name", ""))
+        texts = f"{self.u.text}\n{getattr(self.u, 'original', '')}"
+        if not words or not re.search(words, texts, re.IGNORECASE):
+            return False
+        current = self.state.get("pending") or self.state.get("flow")
+        if current is not None:
+            # A yes belongs to the question asked last; only a clear cue goes back further.
+            if current.get("flow", current.get("name")) == paused["name"]:
+                return False
+            if not _RESUME_CUE.search(texts):
+                return False
+        elif not (_RESUME_CUE.search(texts) or _yes_no(self.u.text) is True):
+            return False
+        starts = _flow_of(self.u.intent) if self.u.confident else None
+        other_task = self.u.confident and self.u.intent in TASK_INTENTS
+        return not other_task or starts == paused["name"]
+
+    async def _resume(self) -> None:
+        paused = self.state["paused"]
+        self.state["paused"] = None
+        self.state["flow"] = paused.get("flow")
+        self.state["pending"] = paused.get("pending")
+        self.reply("resume", flow=flow_name(paused["name"], self.lang))
+        flow = self.state["flow"]
+        if flow and flow["name"] == "freeze_card" and (card := self._pick_card(flow["options"])):
+            self._confirm_freeze(card)
+            return
+        if flow and flow["name"] == "revoke_app" and (app := self._pick_app(flow["options"])):
+            self._confirm_revoke(app)
+            return
+        asked = paused.get("asked")
+        if asked:
+            self._ask(asked["key"], **asked["values"])
+        elif flow is None and self.state["pending"] is None:
+            self.reply("anything_else")
+
+    async def _follow_up(self) -> bool:
+        """Answer a follow-up that leaves out its task ("那Taobao呢", "what about last
+        week?", "and the other card?", "now revoke the other one too") by running the
+        previous task again with what the follow-up changes."""
+        last = self.state.get("last_task")
+        text = self.u.text
+        if not last or len(text) > 60 or not _FOLLOW_UP.search(text):
+            return False
+        intent = last["intent"]
+        if self.u.confident and self.u.intent in TASK_INTENTS and self.u.intent != intent:
+            return False
+        try:
+            if intent == "recent_transactions":
+                return await self._more_transactions(last)
+            if intent == "check_balance":
+                await self._task(intent)
+                return True
+            named = not tasks.card_reference(text, self.u.entities).empty
+            if intent in CARD_LOSS_INTENTS and (_OTHER.search(text) or named):
+                await self._start_freeze(exclude=last.get("card"))
+                return True
+            if intent == "manage_connected_apps" and (
+                _OTHER.search(text) or _REVOKE_WORDS.search(text)
+            ):
+                await self._start_apps(exclude=last.get("app"), revoke=True)
+                return True
+        except ApiRefused as refused:
+            self._refused(refused, _what(intent))
+            return True
+        except ApiFailed:
+            self.reply("api_failed")
+            return True
+        return False
+
+    async def _more_transactions(self, last: dict[str, Any]) -> bool:
+        """Transactions again with the follow-up's merchant or dates, keeping the rest."""
+        start, end = self._dates()
+        names = _FOLLOW_UP_WORDS.sub("", self._names_text()).strip()
+        names = re.sub(r"^\W+|\W+$", "", names)
+        if start is None and not names:
+            return False
+        if start is None and last.get("dates"):
+            start, end = (date.fromisoformat(d) for d in last["dates"])
+        # A bare name is phrased as a place of spending, so an unknown one gets "no
+        # transactions at X" rather than an unfiltered list.
+        text = f"在{names}消费 {names}" if names else last.get("names", "")
+        ask = tasks.TransactionQuestion(start, end, text)
+        self.fx.replies.extend(
+            await tasks.transaction_lines(self.api, self.lang, self.clock, self.state, ask)
+        )
+        self.state["last_task"] = {
+            "intent": "recent_transactions",
+            "dates": [start.isoformat(), end.isoformat()] if start and end else None,
+            "names": text,
+        }
+        return True
+
+    def _remember_task(self, intent: str) -> None:
+        """Remember the task just done, for follow-ups that leave it out."""
+        remembered: dict[str, Any] = {"intent": intent}
+        if intent == "recent_transactions":
+            start, end = self._dates()
+            remembered["dates"] = [start.isoformat(), end.isoformat()] if start and end else None
+            remembered["names"] = self._names_text()
+        self.state["last_task"] = remembered
+
+    def _answer_offer(self) -> bool:
+        """The customer answers "shall I get you a colleague?"; anything else lets it go."""
+        self.state["pending"] = None
+        answer = _yes_no(self.u.text)
+        if answer is True:
+            self._hand_off("fallbacks", "handoff")
+            return True
+        if answer is False:
+            self.state["fallbacks"] = 0
+            self.reply("offer_declined")
+            return not self._asks_something_else()
+        return False
+
     async def _execute(self, pending: dict[str, Any]) -> None:
         action, args = pending["action"], pending["args"]
+        self._unpause(pending["flow"])
         try:
             if action == "freeze":
                 card = await self.api.freeze_card(args["card_id"], "Reported lost or stolen")
@@ -310,9 +524,15 @@ class Turn:
             if await self._faq(required=False):  # a bank question no intent covers: 几点开门
                 self.state["fallbacks"] = 0
                 return
+            if u.intent == "out_of_scope" and u.confidence >= OFF_TOPIC:
+                # Weather, restaurants, jokes: declined politely, however often; no hand-off.
+                self.reply("off_topic")
+                return
+            # Not understood: a hint to rephrase; only repeated failures *offer* a person.
             self.state["fallbacks"] += 1
             if self.state["fallbacks"] >= 2:
-                self._hand_off("fallbacks", "handoff")
+                self.state["pending"] = {"flow": "offer_person", "action": "offer_person"}
+                self.reply("fallback_offer")
             else:
                 self.reply("fallback")
             return
@@ -326,6 +546,8 @@ class Turn:
                 return  # "转账多久能到账" asks how a task works: answered, not run
             try:
                 await self._task(u.intent)
+                if u.intent in ("check_balance", "recent_transactions"):
+                    self._remember_task(u.intent)
             except ApiRefused as refused:
                 self._refused(refused, _what(u.intent))
             except ApiFailed:
@@ -390,8 +612,10 @@ class Turn:
             chars[start:end] = " " * (end - start)
         return "".join(chars)
 
-    async def _start_freeze(self) -> None:
+    async def _start_freeze(self, exclude: str | None = None) -> None:
+        self._unpause("freeze_card")
         cards = [c for c in await self.api.cards() if c["status"] == "active"]
+        cards = [c for c in cards if c["last4"] != exclude]
         if not cards:
             self.reply("card_none")
             return
@@ -403,7 +627,7 @@ class Turn:
             self._confirm_freeze(chosen)
             return
         self.state["flow"] = {"name": "freeze_card", "options": options}
-        self.reply("card_which", cards=", ".join(o["last4"] for o in options))
+        self._ask("card_which", cards=", ".join(o["last4"] for o in options))
 
     def _pick_card(self, options: list[dict[str, Any]]) -> dict[str, Any] | None:
         """Return the card the message names among ``options`` (last four digits, scheme
@@ -426,7 +650,9 @@ class Turn:
         return None
 
     def _confirm_freeze(self, card: dict[str, Any]) -> None:
+        self._unpause("freeze_card")
         self.state["flow"] = None
+        self.state["last_task"] = {"intent": "lost_or_stolen_card", "card": card["last4"]}
         self.state["slots"]["card_last4"] = card["last4"]
         self.state["pending"] = {
             "flow": "freeze_card",
@@ -434,22 +660,24 @@ class Turn:
             "args": {"card_id": card["card_id"]},
             "what": "what_cards",
         }
-        self.reply("card_confirm", last4=card["last4"])
+        self._ask("card_confirm", last4=card["last4"])
 
-    async def _start_apps(self) -> None:
+    async def _start_apps(self, exclude: str | None = None, revoke: bool = False) -> None:
+        self._unpause("revoke_app")
         apps = [a for a in await self.api.connected_apps() if not a["current"]]
+        apps = [a for a in apps if a["partner_name"] != exclude]
         if not apps:
             self.reply("apps_none")
             return
         options = [{"consent_id": a["consent_id"], "name": a["partner_name"]} for a in apps]
-        if _REVOKE_WORDS.search(self.u.text):
+        if revoke or _REVOKE_WORDS.search(self.u.text):
             chosen = self._pick_app(options) or (options[0] if len(options) == 1 else None)
             if chosen:
                 self._confirm_revoke(chosen)
                 return
         self.state["flow"] = {"name": "revoke_app", "options": options}
         listing = "; ".join(f"{i}. {o['name']}" for i, o in enumerate(options, 1))
-        self.reply("apps_list", apps=listing)
+        self._ask("apps_list", apps=listing)
 
     def _pick_app(self, options: list[dict[str, Any]]) -> dict[str, Any] | None:
         text = self.u.text.lower()
@@ -459,7 +687,9 @@ class Turn:
         return self._option_at(options)
 
     def _confirm_revoke(self, app: dict[str, Any]) -> None:
+        self._unpause("revoke_app")
         self.state["flow"] = None
+        self.state["last_task"] = {"intent": "manage_connected_apps", "app": app["name"]}
         self.state["slots"]["app"] = app["name"]
         self.state["pending"] = {
             "flow": "revoke_app",
@@ -467,7 +697,7 @@ class Turn:
             "args": app,
             "what": "what_apps",
         }
-        self.reply("app_confirm", name=app["name"])
+        self._ask("app_confirm", name=app["name"])
 
     async def _trace_transfer(self) -> None:
         amount = self.u.entity("amount")
@@ -480,7 +710,7 @@ class Turn:
         facts = tasks.describe(found)
         self.state["slots"]["transaction_id"] = found["TransactionId"]
         key = "transfer_pending" if found["Status"] == "PDNG" else "transfer_booked"
-        self.reply(key, **facts)
+        self._ask(key, **facts)
         self.state["pending"] = {
             "flow": "trace_transfer",
             "action": "ticket",
@@ -503,13 +733,13 @@ class Turn:
         kind = {"zh": "退款/争议", "en": "refund/dispute"}[self.lang]
         label = self.u.intent.replace("_", " ").strip("?")
         if found is None:
-            self.reply("dispute_none", kind=kind)
+            self._ask("dispute_none", kind=kind)
             subject = f"Dispute ({label})"
             description = f"Customer wrote: {self.u.text}"
         else:
             facts = tasks.describe(found)
             self.state["slots"]["transaction_id"] = found["TransactionId"]
-            self.reply("dispute_found", kind=kind, **facts)
+            self._ask("dispute_found", kind=kind, **facts)
             subject = f"Dispute ({label}): {facts['amount']} {facts['currency']} {facts['date']}"
             description = (
                 f"Transaction {found['TransactionId']}: {facts['what']}. "
@@ -533,7 +763,7 @@ class Turn:
                 "description": mask_sensitive(self.u.text),
             },
         }
-        self.reply("complaint_confirm")
+        self._ask("complaint_confirm")
 
     async def _faq(self, *, required: bool = True) -> bool:
         """Answer from the knowledge base with the passage that answers; return False when

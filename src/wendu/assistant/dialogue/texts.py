@@ -16,6 +16,40 @@ TEXTS: dict[str, dict[str, str]] = {
         "zh": "抱歉，我没有理解您的意思。您可以换个说法，或者说“转人工”。",
         "en": 'Sorry, I didn\'t understand that. Could you rephrase it, or say "talk to a person"?',
     },
+    "off_topic": {
+        "zh": "抱歉，这个我帮不上忙，我是温度银行的智能客服。我可以帮您查余额、查交易、冻结卡片、"
+        "管理已授权应用，或解答银行业务问题。如果您问的是银行业务，可以换个说法再问我。",
+        "en": "Sorry, I can't help with that: I'm the bank's assistant. I can check balances "
+        "and transactions, freeze a card, manage your connected apps or answer banking "
+        "questions. If your question is about banking, please try rephrasing it.",
+    },
+    "fallback_offer": {
+        "zh": "抱歉，我还是没有理解。您可以换个说法，或者我为您转接人工客服，要转吗？（是/否）",
+        "en": "Sorry, I still didn't understand. You can rephrase it, or I can pass you to a "
+        "colleague. Shall I? (yes/no)",
+    },
+    "offer_declined": {
+        "zh": "好的。您可以换个说法再问我，我会尽力帮您。",
+        "en": "OK. Feel free to ask again in other words; I'll do my best.",
+    },
+    "resume": {
+        "zh": "好的，我们回到刚才的“{flow}”。",
+        "en": 'OK, back to "{flow}".',
+    },
+    "queued_ack": {
+        "zh": "已为您转接人工客服，请稍候；您正在排队中，同事接入后会看到您发的所有消息。",
+        "en": "You're in the queue for a colleague; please wait a moment. They will see "
+        "everything you write here when they join.",
+    },
+    "queued_still": {
+        "zh": "您仍在排队等候人工客服，请稍候，您的消息同事都会看到。",
+        "en": "You're still in the queue for a colleague; they will see your messages.",
+    },
+    "warming_up": {
+        "zh": "请稍等片刻，智能客服正在启动，请几秒后再发一次。",
+        "en": "One moment please: the assistant is starting up. Please send that again in a "
+        "few seconds.",
+    },
     "refused": {
         "zh": "抱歉，您授权给当前应用的权限不包含这项操作（{what}），我无法为您办理。"
         "您可以在授权中增加该权限后再试。",
