@@ -163,7 +163,7 @@ def _name_for(group: list[str], lang: str) -> str:
     """The name of a counterparty to show: Chinese for zh when the bank holds one."""
     han = [n for n in group if re.search(r"[\u3400-\u9fff]", n)]
     latin = [n for n in group if n not in han]
-    return (han if lang == "zh" else latin or han or group)[0] if (han or latin) else group[0]
+    return ((han if lang == "zh" else []) or latin or han or group)[0]
 
 
 async def find_transfer(
