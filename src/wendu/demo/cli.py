@@ -108,6 +108,15 @@ def demo(
                 f"{helpdesk.canned} canned responses, {helpdesk.conversations} sample "
                 f"conversations and {helpdesk.tickets} tickets."
             )
+        from wendu.demo.mentions import ensure_mentions
+        from wendu.reputation.router import sentiment_scorer
+
+        heard = ensure_mentions(db, settings, sentiment_scorer(), seed=seed)
+        if heard.mentions:
+            typer.echo(
+                f"Added a year of public mentions: {heard.mentions:,} posts, "
+                f"{heard.alerts} reputation alerts."
+            )
     finally:
         db.dispose()
     typer.echo(tour(access, base))

@@ -49,13 +49,15 @@ def run_detection(
     timezone: str,
     country: str | None,
     config: BurstConfig | None = None,
+    history: dt.timedelta = HISTORY,
 ) -> DetectionRun:
-    """Detect bursts in the stored mentions up to ``now`` and reconcile the alerts; flush."""
+    """Detect bursts in the stored mentions of ``history`` before ``now`` and reconcile the
+    alerts; flush. (The demo replays a whole year at once with a longer ``history``.)"""
     rows = session.execute(
         select(
             Mention.external_id, Mention.published_at, Mention.topics, Mention.negative,
             Mention.reach,
-        ).where(Mention.published_at >= now - HISTORY, Mention.published_at < now)
+        ).where(Mention.published_at >= now - history, Mention.published_at < now)
     ).all()  # fmt: skip
     observed = [Observed(i, at, tuple(t or ()), bool(n), r) for i, at, t, n, r in rows]
     monitor = Monitor(timezone=timezone, country=country, config=config)

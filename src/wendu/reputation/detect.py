@@ -95,6 +95,7 @@ class _Bucket:
     value: float
     expected: float
     members: Sequence[str]
+    key: tuple[bool, int]
     llr: float = 0.0
 
 
@@ -128,7 +129,10 @@ class SeriesDetector:
 
     def expected(self, at: dt.datetime) -> float:
         """Return the expected value of the bucket starting at ``at``."""
-        off, slot = self._key(at)
+        return self._expected(self.slot_of(at))
+
+    def _expected(self, key: tuple[bool, int]) -> float:
+        off, slot = key
         if off not in self.groups:
             off = not off  # no day off seen yet: borrow the working days' rhythm
         total = weight = 0.0
@@ -138,19 +142,29 @@ class SeriesDetector:
                 total, weight = total + w * value, weight + w
         return max(total / weight if weight else self.cfg.floor, self.cfg.floor)
 
-    def push(self, at: dt.datetime, value: float, members: Sequence[str] = ()) -> list[AlertEvent]:
-        """Feed the bucket starting at aware ``at``; return the alert changes it caused."""
+    def push(
+        self,
+        at: dt.datetime,
+        value: float,
+        members: Sequence[str] = (),
+        slot: tuple[bool, int] | None = None,
+    ) -> list[AlertEvent]:
+        """Feed the bucket starting at aware ``at``; return the alert changes it caused.
+
+        ``slot`` is ``slot_of(at)`` when the caller already knows it (many series, one hour).
+        """
         if at.tzinfo is None:
             raise ValueError("naive datetime: pass an aware bucket start")
         if value < 0 or not math.isfinite(value):
             raise ValueError("a bucket's value must be finite and not negative")
         self.first = self.first or at
         warm = at - self.first >= dt.timedelta(days=self.cfg.warmup_days)
-        mu = self.expected(at)
+        key = slot or self.slot_of(at)
+        mu = self._expected(key)
         events: list[AlertEvent] = []
         if warm:
-            events = self._test(_Bucket(at, value, mu, list(members)))
-        self._learn(at, value, mu)
+            events = self._test(_Bucket(at, value, mu, list(members), key))
+        self._learn(key, value, mu)
         return events
 
     def flush(self) -> list[AlertEvent]:
@@ -187,7 +201,7 @@ class SeriesDetector:
     def _llr(self, bucket: _Bucket) -> float:
         """Return log P(value | rate × ratio) − log P(value | rate), negative binomial."""
         k, mu, value = self.cfg.ratio, bucket.expected, bucket.value
-        days = min(self.taught.get(self._key(bucket.at), 0), self.cfg.memory_days)
+        days = min(self.taught.get(bucket.key, 0), self.cfg.memory_days)
         inv_r = self.inv_shape + 1.0 / (max(2.0 * days, 1.0) * mu)  # 2×: neighbours pooled
         r = 1.0 / inv_r
         return value * math.log(k * (mu + r) / (k * mu + r)) + r * math.log((mu + r) / (k * mu + r))
@@ -213,12 +227,11 @@ class SeriesDetector:
 
     # --- the baseline ---------------------------------------------------------------------
 
-    def _learn(self, at: dt.datetime, value: float, mu: float) -> None:
+    def _learn(self, key: tuple[bool, int], value: float, mu: float) -> None:
         if self.burst is not None:
             return  # a story teaches the baseline nothing
         sd = math.sqrt(mu + self.inv_shape * mu * mu)
         clean = min(value, mu + self.cfg.winsor_sd * sd)
-        key = self._key(at)
         n = self.taught.get(key, 0)
         alpha = max(1.0 / (n + 1), 1.0 / self.cfg.memory_days)
         self.profile[key] = (1 - alpha) * self.profile.get(key, clean) + alpha * clean
@@ -228,7 +241,8 @@ class SeriesDetector:
             excess = ((value - mu) ** 2 - mu) / (mu * mu)
             self.inv_shape = 0.98 * self.inv_shape + 0.02 * min(max(excess, 0.0), 2.0)
 
-    def _key(self, at: dt.datetime) -> tuple[bool, int]:
+    def slot_of(self, at: dt.datetime) -> tuple[bool, int]:
+        """Return (is the local date a day off?, slot of the local day) of an instant."""
         local = at.astimezone(self.zone)
         midnight = local.replace(hour=0, minute=0, second=0, microsecond=0)
         slot = int((local - midnight) / self.bucket) % self.slots

@@ -136,12 +136,13 @@ class Monitor:
                         values[f"{topic}:{signal}"] += value
                         members[f"{topic}:{signal}"].append(mention.id)
         unit = self.weights[1] / self.weights[0] if self.weights[0] else 1.0
+        slot = self._detector("all:volume").slot_of(at)  # every series shares the clock
         events: list[AlertEvent] = []
         for topic in ["all", *TOPIC_LABELS]:
             for signal in SIGNALS:
                 key = f"{topic}:{signal}"
                 value = values.get(key, 0.0) / (unit if signal == "reach" else 1.0)
-                events += self._detector(key).push(at, value, members.get(key, []))
+                events += self._detector(key).push(at, value, members.get(key, []), slot)
         self.events += events
         return events
 
