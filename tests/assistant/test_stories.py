@@ -75,6 +75,7 @@ def test_a_reply_in_the_wrong_script_fails_the_script_check(bank: StoryBank) -> 
 def test_the_sample_stories_pass(bank: StoryBank) -> None:
     stories = load_stories(shipped_stories_dir(), sample_only=True)
     assert len(stories) >= 10
+    assert {s.language for s in stories} == {"zh-Hans", "zh-Hant-HK", "zh-Hant-TW", "en", "mixed"}
     outcomes = run_stories(stories, bank=bank)
     figures = summary(outcomes)
     assert figures["passed"] == figures["stories"], as_text(outcomes)
