@@ -117,6 +117,8 @@ def test_true_counts_over_many_pages_and_the_customers_own_merchants(
     # 130 coffees + chatkit's five (salary, deposit, Starbucks, supermarket, transfer out)
     assert "为您找到 135 笔交易" in everything, everything
     assert "另有 130 笔未列出" in everything
+    # Without dates: the newest page is listed, the count is still the true one.
+    assert "I found 135 transactions:" in chat.text("show my recent transactions")
     whale_reply = chat.text("11月份在蓝鲸咖啡花了多少")
     expected = sum(1_000 + i for i in range(130) if i % 2)
     assert "为您找到 65 笔交易" in whale_reply, whale_reply
@@ -171,3 +173,25 @@ def test_a_spending_question_the_classifier_misreads_still_gets_the_total(
     chat = open_chat(client, db, app, settings, customer)
     reply = chat.text("上个月话费扣了多少")
     assert "支出 43.15 CNY" in reply and "为您找到 1 笔交易" in reply, reply
+
+
+def test_payees_and_transfer_notes_are_counterparties_but_stay_apart() -> None:
+    from wendu.assistant.flows import counterparties
+
+    def txn(info: str, code: str = "transfer") -> dict[str, Any]:
+        return {"TransactionInformation": info, "ProprietaryBankTransactionCode": {"Code": code}}
+
+    rows = [
+        txn("房租 Rent · 孙桂英", "standing_order"),
+        txn("AA 聚餐 Dinner split · 李一娟"),
+        txn("AA 聚餐 Dinner split · 王芳"),
+        txn("Transfer to Li Hua"),
+    ]
+    groups = counterparties.gazetteer([["Lanjing Coffee", "蓝鲸咖啡"]], rows)
+    assert counterparties.ground("这个月房租扣了多少", groups) == [["房租", "Rent"]]
+    assert counterparties.ground("how much rent did I pay", groups) == [["房租", "Rent"]]
+    assert counterparties.ground("给李一娟转了多少", groups) == [["李一娟"]]  # not 王芳 too
+    assert counterparties.ground("sent to li hua", groups) == [["Li Hua"]]
+    assert counterparties.ground("蓝鲸咖啡", groups) == [["Lanjing Coffee", "蓝鲸咖啡"]]
+    dinners = counterparties.ground("聚餐花了多少", groups)
+    assert [t for t in rows if counterparties.at_counterparty(t, dinners)] == rows[1:3]

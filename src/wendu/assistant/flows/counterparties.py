@@ -34,6 +34,20 @@ _PURCHASE_CODES = ("purchase", "card_payment", "pos")
 _HAN = re.compile(r"[\u3400-\u9fff]")
 
 
+def groups_of(txn: dict[str, Any]) -> list[list[str]]:
+    """Return the name groups a transaction can be asked about: its counterparty (the
+    merchant's names, or the payee) and, for a transfer, its note ("房租 Rent" -> 房租,
+    Rent), kept apart so that two friends paid with the same note stay two payees."""
+    info = str(txn.get("TransactionInformation", "")).strip()
+    groups = [names_of(txn)]
+    if " · " in info and not txn.get("MerchantDetails"):
+        note = info.rsplit(" · ", 1)[0].strip()
+        han = "".join(_HAN.findall(note))
+        latin = re.sub(r"\s+", " ", _HAN.sub(" ", note)).strip()
+        groups.append([n for n in (han, latin) if len(n) >= 2])
+    return [g for g in groups if g]
+
+
 def names_of(txn: dict[str, Any]) -> list[str]:
     """Return the names a transaction's counterparty goes by (merchant, or payee)."""
     merchant = str(txn.get("MerchantDetails", {}).get("MerchantName", "")).strip()
@@ -95,7 +109,7 @@ async def merchant_groups(api: BankApi, state: dict[str, Any], now: datetime) ->
 def gazetteer(merchants: list[list[str]], rows: list[dict[str, Any]]) -> list[list[str]]:
     """Return the name groups of the customer's merchants and of the counterparties in
     ``rows`` (payees, and merchants the cached list does not know yet)."""
-    return _merge([*merchants, *(names_of(t) for t in rows)])
+    return _merge([*merchants, *(g for t in rows for g in groups_of(t))])
 
 
 def ground(text: str, groups: list[list[str]]) -> list[list[str]]:
@@ -106,7 +120,7 @@ def ground(text: str, groups: list[list[str]]) -> list[list[str]]:
 def at_counterparty(txn: dict[str, Any], groups: list[list[str]]) -> bool:
     """Return True when the transaction's counterparty is one of ``groups``."""
     wanted = {n.lower() for g in groups for n in g}
-    return any(n.lower() in wanted for n in names_of(txn))
+    return any(n.lower() in wanted for g in groups_of(txn) for n in g)
 
 
 def own_transfers(rows: list[dict[str, Any]]) -> set[str]:

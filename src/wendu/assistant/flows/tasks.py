@@ -10,7 +10,7 @@ from typing import Any
 
 from wendu.assistant.dialogue.texts import say
 from wendu.assistant.flows import counterparties
-from wendu.assistant.flows.api import BankApi
+from wendu.assistant.flows.api import MAX_PAGES, BankApi
 from wendu.assistant.flows.clock import BankClock
 
 SHOWN = 5
@@ -98,11 +98,15 @@ async def transaction_lines(
     customer's own accounts (said so when there were any).
     """
     start, end = clock.window(ask.first, ask.last) if ask.first and ask.last else (None, None)
-    listing = await api.transactions_between(start, end)
+    # Without dates, the newest page and the true count answer "show my transactions";
+    # every page is read only when sums are wanted (a window, or a merchant named).
+    listing = await api.transactions_between(start, end, max_pages=MAX_PAGES if start else 1)
     groups = counterparties.gazetteer(
         await counterparties.merchant_groups(api, state, clock.now()), listing.rows
     )
     named = counterparties.ground(ask.text, groups)
+    if named and not listing.complete and start is None:
+        listing = await api.transactions_between(None, None)
     filters = ""
     if ask.first and ask.last:
         filters += say("filter_dates", lang, start=ask.first, end=ask.last)
@@ -139,8 +143,8 @@ async def transaction_lines(
 # the intent classifier made of it ("上个月话费扣了多少" read as a dispute, "how much have I
 # spent at X altogether?" not understood); a refund or a complaint about a charge is not.
 _SPENDING = re.compile(
-    r"(?:花|消费|消費|用|使|扣|支出|刷|付|俾|畀|充)(?:了|咗|掉)(?:多少|几多|幾多)|"
-    r"(?:一共|总共|總共|合共|总计|總計)(?:花|消费|消費|用|使|支出)|"
+    r"(?:花|消费|消費|用|使|扣|支出|刷|付|俾|畀|充|洗)(?:了|咗|掉)(?:多少|几多|幾多)|"
+    r"(?:一共|总共|總共|合共|总计|總計)(?:花|消费|消費|用|使|支出|洗)|"
     r"我.{0,10}(?:花|消费|消費|使)(?:多少|几多|幾多)|"
     r"\bhow\s+much\b.{0,30}?\b(?:i|we)\b.{0,20}?\b(?:spen[dt]|paid|charged)\b|"
     r"\bwhat\s+(?:did|have)\s+i\s+(?:spen[dt]|paid)\b|\bmy\s+(?:total\s+)?spending\b",
