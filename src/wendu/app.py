@@ -17,6 +17,7 @@ from wendu.events.tasks import install_worker as install_events_worker
 from wendu.helpdesk.tasks import install_jobs as install_helpdesk_jobs
 from wendu.identity.keys import KeyRing
 from wendu.openbanking.pisp.tasks import install_executor as install_payment_executor
+from wendu.openbanking.response_signing import ResponseSigningMiddleware
 from wendu.reputation.tasks import install_detection as install_reputation_detection
 from wendu.web import install_platform, register_error_handlers
 
@@ -56,6 +57,7 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         with db.session() as session:
             app.state.keyring.active(session)
+            app.state.keyring.response_key(session)  # published in the JWKS from the start
         for start in app.state.on_startup:
             await start(app)
         try:
@@ -91,5 +93,9 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
         app.include_router(router)
     if app.openapi_url:
         install_api_docs(app)
+    # Inside the platform middleware: it signs what the routes and error handlers answer.
+    app.add_middleware(
+        ResponseSigningMiddleware, keyring=app.state.keyring, db=db, settings=settings
+    )
     install_platform(app, settings, db)
     return app

@@ -29,7 +29,10 @@ def test_discovery_describes_the_server(browser: TestClient) -> None:
 
 def test_jwks_publishes_the_key_that_signs_tokens(browser: TestClient, world: World) -> None:
     keys = browser.get("/oauth2/jwks").json()["keys"]
-    assert keys and all(k["kty"] == "EC" and "d" not in k for k in keys)
+    assert keys and all("d" not in k and "p" not in k for k in keys)  # public halves only
+    # ES256 keys sign tokens; an RSA key (PS256) signs the bank's OB responses.
+    kinds = {(k["kty"], k["alg"]) for k in keys}
+    assert ("EC", "ES256") in kinds and kinds <= {("EC", "ES256"), ("RSA", "PS256")}
     token = browser.post(
         "/oauth2/token",
         data={"grant_type": "client_credentials", "scope": "accounts"},
