@@ -140,6 +140,7 @@ POST /console/kb console
 GET /console/kb/{slug} console
 POST /console/kb/{slug} console
 GET /console/audit console
+GET /console/reputation console
 GET /console/{rest:path} public
 POST /open-banking/v4.0/event-subscriptions client
 GET /open-banking/v4.0/event-subscriptions client

@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from wendu.console import desk, manage, repository
+from wendu.console import desk, manage, repository, reputation
 from wendu.console.auth import (
     LOGIN_CSRF_COOKIE,
     CsrfChecked,
@@ -143,6 +143,7 @@ def partners(request: Request, user: OptionalStaff, session: SessionDep) -> Resp
 
 router.include_router(desk.router)
 router.include_router(manage.router)
+router.include_router(reputation.router)
 
 
 @router.get("/console/{rest:path}", response_class=HTMLResponse)
