@@ -9,7 +9,8 @@ Vocabulary (``name`` or ``name: argument``):
 - ``spent: {merchant: NAME, info: TEXT, period: PERIOD or [PERIODS], direction: out|in}``
   — the reply states the total (see :mod:`wendu.assistant.stories.oracle`); any listed
   period may match.
-- ``count: {same}`` — the reply states how many transactions make that total.
+- ``count: {same}`` — the reply states how many transactions make that total
+  (``direction: any`` counts every movement).
 - ``frozen: LAST4|debit|credit`` / ``active: LAST4|...`` / ``not_frozen`` (no card was
   frozen in the chat) — cards' status via the customer API.
 - ``not_stored: TEXT or [TEXTS]`` — the chat's stored transcript (via the chat API) does

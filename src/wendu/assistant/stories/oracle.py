@@ -135,9 +135,10 @@ def spending(
     info: str | None = None,
     direction: str = "out",
 ) -> Figure:
-    """Return the money out (``direction='out'``, own transfers left out) or in over the
-    transactions in ``span``, at ``merchant`` if given (its exact name in the API), whose
-    description contains ``info`` if given."""
+    """Return the money out (``direction='out'``, own transfers left out), in (``'in'``) or
+    every movement (``'any'``: for counts) over the transactions in ``span``, at
+    ``merchant`` if given (its exact name in the API), whose description contains ``info``
+    if given."""
     rows = list(rows)
     own = own_transfers(rows)
     start, end = instants(span, zone) if span else (None, None)
@@ -151,9 +152,10 @@ def spending(
             continue
         if info is not None and info.lower() not in txn.get("TransactionInformation", "").lower():
             continue
-        wanted = "Debit" if direction == "out" else "Credit"
-        if txn["CreditDebitIndicator"] != wanted or txn["TransactionId"] in own:
-            continue
+        if direction != "any":
+            wanted = "Debit" if direction == "out" else "Credit"
+            if txn["CreditDebitIndicator"] != wanted or txn["TransactionId"] in own:
+                continue
         total += Decimal(txn["Amount"]["Amount"])
         count += 1
         currencies.add(txn["Amount"]["Currency"])
