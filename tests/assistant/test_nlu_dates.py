@@ -120,6 +120,7 @@ def test_windows_are_the_local_days_in_utc() -> None:
         ("last weekend", "2026-11-21", "2026-11-22"),
         ("5号那笔", "2026-11-05", "2026-11-05"),
         ("28号", "2026-10-28", "2026-10-28"),  # the 28th is still to come: last month's
+        ("the payment on the 5th", "2026-11-05", "2026-11-05"),
         ("2026-11-03", "2026-11-03", "2026-11-03"),
         ("3rd November", "2026-11-03", "2026-11-03"),
         ("11月3日", "2026-11-03", "2026-11-03"),
@@ -176,6 +177,7 @@ def test_the_app_clock_comes_from_settings_unless_pinned() -> None:
         "my card number is 6222 0000 1111 2222",
         "尾号3582的卡",
         "转账给李华",
+        "I sent money to June",
     ],
 )
 def test_words_that_are_no_dates(text: str) -> None:

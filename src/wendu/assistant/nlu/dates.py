@@ -208,8 +208,13 @@ def _month_zh(m: re.Match[str], today: date) -> tuple[date, date] | None:
     return _latest_month(today, month)
 
 
+_PERSON_BEFORE = re.compile(r"\b(?:to|from|with|pay|paid|send|sent|and|named|called)\s+$")
+
+
 def _month_en(m: re.Match[str], today: date) -> tuple[date, date] | None:
     month = _ALL_MONTHS_EN[m.group("mon")]
+    if not m.group("y") and not m.group("rel") and _PERSON_BEFORE.search(m.string[: m.start()]):
+        return None  # "transfer to June" names a person
     if m.group("y"):
         return month_range(int(m.group("y")), month)
     rel = (m.group("rel") or "").strip()
@@ -276,6 +281,7 @@ DATE_RULES: list[tuple[re.Pattern[str], Resolver]] = [
         ),
         _day_of_month,
     ),
+    (_rx(r"\b(?:on\s+)?the\s+(?P<d>\d{1,2})(?:st|nd|rd|th)\b(?!\s+of\b)"), _day_of_month),
     # days around today
     (_rx(r"\b(?:the\s+)?day\s+before\s+yesterday\b"), _fixed(-2)),
     (_rx(r"\bday\s+after\s+tomorrow\b"), _fixed(2)),

@@ -139,7 +139,7 @@ _BARE_CENTS_RE = re.compile(
 _MONEY_BEFORE_RE = re.compile(
     r"(?:花了?|付了?|扣了?|扣款|转了?|轉了?|退了?|收了?|消费了?|消費了?|支付了?|刷了?|充了?|"
     r"俾咗|畀咗|使咗|金额|金額|\b(?:paid|pay|charged?|spent|spend|cost|refund(?:ed)?|"
-    r"amount\s+of|for|of|the)\s+)\s*(?P<num>\d{1,9}(?:\.\d{1,2})?)(?![\d.%:/-])"
+    r"amount\s+of|for|of|the)\s+)\s*(?P<num>\d{1,9}(?:\.\d{1,2})?)(?![\d.%:/a-z-])"
     r"(?!\s*(?:days?|weeks?|months?|years?|hours?|minutes?|times?|am|pm|天|日|号|號|月|年|次|个|個|笔|筆|张|張|位|%))",
     re.ASCII,
 )
