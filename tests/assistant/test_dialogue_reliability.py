@@ -261,3 +261,40 @@ def test_tickets_and_hand_offs_go_to_the_team_of_the_topic(
         team = ticket.team_id
         product = ticket.category.split(".")[0]
     assert product in _team_areas(db, team)
+
+
+def test_a_hand_off_goes_to_the_team_the_message_names(
+    client: TestClient, db: Database, app: Any, settings: Any
+) -> None:
+    _ensure_teams(db)
+    chat = open_chat(client, db, app, settings, make_bank_customer(db), language="en")
+    handed = chat.say("I need to speak to someone about my mortgage")
+    assert handed["status"] in ("queued", "assigned")
+    with db.session(write=False) as s:
+        conversation = s.get(Conversation, chat.conversation_id)
+        assert conversation is not None
+        team = conversation.team_id
+    assert "wealth" in _team_areas(db, team)
+
+
+def test_naming_an_app_or_agreeing_to_freeze_starts_the_task_still_confirmed(
+    client: TestClient, db: Database, app: Any, settings: Any
+) -> None:
+    from assistant.chatkit import consent_token, make_partner
+    from wendu.identity.models import Consent
+
+    customer = make_bank_customer(db)
+    consents = []
+    for name in ("薪资宝", "記帳達人"):
+        _, client_id = make_partner(db, name=name)
+        consents.append(consent_token(db, app, settings, customer, client_id)[1])
+    chat = open_chat(client, db, app, settings, customer, first_party=True)
+    assert "确认要解除“薪资宝”的授权吗" in chat.text("我不想让薪资宝再看我的账户了")
+    assert "已解除" in chat.text("对，解除吧")
+    asked = chat.text("我想取消記帳達人的授權")
+    assert "記帳達人" in asked and ("確認" in asked or "确认" in asked)
+    assert "解除" in chat.text("是的")
+    with db.session(write=False) as s:
+        assert {s.get(Consent, c).status for c in consents} == {"CANC"}  # type: ignore[union-attr]
+    # A yes with a freeze in it, with nothing pending, starts the freeze (to be confirmed).
+    assert f"冻结尾号 {customer.card_last4[0]}" in chat.text("对，先冻结")

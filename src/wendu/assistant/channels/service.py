@@ -45,7 +45,7 @@ from starlette.concurrency import run_in_threadpool
 from wendu.assistant.dialogue.engine import Effects, Turn, Understanding, new_state
 from wendu.assistant.dialogue.models import ChatSession
 from wendu.assistant.dialogue.texts import say
-from wendu.assistant.dialogue.topics import COMPLAINT_AREA, product_area
+from wendu.assistant.dialogue.topics import COMPLAINT_AREA, product_area, ticket_cells
 from wendu.assistant.flows.api import BankApi
 from wendu.assistant.flows.clock import BankClock
 from wendu.assistant.knowledge import answer as knowledge_answer
@@ -382,7 +382,7 @@ def _store(
         conversation = conversations.get_conversation(session, chat.conversation_id)
         replies = list(fx.replies)
         if fx.ticket is not None:
-            category, team_id = _ticket_routing(session, conversation, fx)
+            category, team_id = _ticket_routing(session, conversation, fx, state)
             ticket = create_ticket(
                 session,
                 subject=fx.ticket.subject,
@@ -411,7 +411,8 @@ def _store(
             conversations.hand_off(
                 session, conversation, reason=fx.handoff, context=_context(state, fx, understanding)
             )
-            _offer(session, conversation, product_area(state.get("intents", []), fx.handoff))
+            area = product_area(state.get("intents", []), fx.handoff, understanding.text)
+            _offer(session, conversation, area)
             state["handed_off"] = True
             state.pop("queue_notice", None)
         # Slots and pending tickets quote the customer: no card data in the stored state.
@@ -429,15 +430,31 @@ def _offer(session: Session, conversation: Conversation, area: str | None) -> No
 
 
 def _ticket_routing(
-    session: Session, conversation: Conversation, fx: Effects
+    session: Session, conversation: Conversation, fx: Effects, state: dict[str, Any]
 ) -> tuple[str, str | None]:
-    """Return the category (the complaint classifier's) and team of a ticket the assistant
-    opens: complaints go to the complaints team, requests to the team of their product."""
+    """Return the category and team of a ticket the assistant opens.
+
+    The category is the complaint classifier's most probable one on the customer's own
+    words, among the cells the task allows (a transfer trace is a transfer failure); the
+    team is the one serving its product, or the complaints team for a complaint.
+    """
     assert fx.ticket is not None
-    suggestion = load_default_classifier().suggest(f"{fx.ticket.subject}\n{fx.ticket.description}")
-    area = COMPLAINT_AREA if fx.ticket.kind == "complaint" else suggestion.product
+    ticket = fx.ticket
+    said = ticket.description.split("Customer wrote:", 1)[-1].strip() or ticket.subject
+    products, issues = ticket_cells(state.get("intents", []), ticket.kind, said)
+    suggester = load_default_classifier()
+    proba = suggester.category_proba([said])[0]
+    ranked = sorted(zip(proba, suggester.codes, strict=True), reverse=True)
+    fitting = [
+        code
+        for _, code in ranked
+        if (products is None or code.split(".")[0] in products)
+        and (issues is None or code.split(".")[1] in issues)
+    ]
+    category = fitting[0] if fitting else ranked[0][1]
+    area = COMPLAINT_AREA if ticket.kind == "complaint" else category.split(".")[0]
     team = pick_team(session, conversation, area)
-    return suggestion.category, team.id if team else None
+    return category, team.id if team else None
 
 
 def chat_messages(

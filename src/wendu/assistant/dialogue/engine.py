@@ -62,7 +62,8 @@ _YES = re.compile(
     r"^\s*(?:(?:yes+|yse|ye[ah]?h?|ya+h?|yup|yep|sure|ok(?:ay|ey|i)?|confirm|go ahead|do it|"
     r"please do|pls do|correct|right|affirmative|alright|all right|y)\b|"
     r"是|对|對|好|确认|確認|确定|確定|可以|行|嗯|没问题|沒問題|冻结|凍結|开吧|提交|"
-    r"係|系(?![统統列])|得(?![到])|冇问题|冇問題|无问题|無問題|ok)",
+    r"係|系(?![统統列])|得(?![到])|冇问题|冇問題|无问题|無問題|ok|"
+    r"需要|要的|要啊|要呀|麻烦|麻煩|劳烦|勞煩|唔該|唔该)",
     re.IGNORECASE,
 )
 _NO = re.compile(
@@ -114,7 +115,7 @@ _RESUME_CUE = re.compile(
 )
 _TASK_WORDS = {
     "freeze_card": r"冻结|凍結|挂失|掛失|锁|鎖|卡|freez|block|lock|card",
-    "revoke_app": r"解除|撤销|撤銷|授权|授權|应用|應用|\bapps?\b|revok|disconnect|remove",
+    "revoke_app": r"解除|撤销|撤銷|取消|授权|授權|应用|應用|\bapps?\b|revok|disconnect|remove",
     "dispute": r"退款|争议|爭議|申诉|申訴|扣款|dispute|refund|charge",
     "trace_transfer": r"转账|轉賬|轉帳|转帐|汇款|匯款|trace|transfer",
     "complaint": r"投诉|投訴|complain",
@@ -131,6 +132,17 @@ _FOLLOW_UP_WORDS = re.compile(
     r"(?:(?:at|in|for|the|on)\b)?|(?:呢|吗|嗎)?\s*[?？.!！。]*\s*$",
     re.IGNORECASE,
 )
+# Subjects no bank answers: declined before the knowledge base is asked.
+_OFF_TOPIC_WORDS = re.compile(
+    r"天气|下雨|下雪|气温|台风|刮风|机票|航班|火车票|高铁票|订酒店|餐厅|饭店|好吃的|美食|菜谱|"
+    r"笑话|段子|电影|电视剧|歌曲|唱歌|游戏|足球|篮球|彩票|星座|算命|旅游攻略|"
+    r"天氣|機票|航班|餐廳|笑話|電影|電視劇|遊戲|籃球|彩票|"
+    r"\b(?:weather|rain(?:ing|y)?|snow(?:ing)?|forecast|flights?|plane tickets?|train tickets?|"
+    r"restaurants?|recipes?|jokes?|movies?|films?|songs?|football|soccer|basketball|lottery|"
+    r"horoscope)\b",
+    re.IGNORECASE,
+)
+_FREEZE_WORDS = re.compile(r"冻结|凍結|挂失|掛失|\bfreeze\b|\bblock\b", re.IGNORECASE)
 _OTHER = re.compile(r"\bother\b|\banother\b|另一|另外|其他|其它", re.IGNORECASE)
 _REVOKE_WORDS = re.compile(r"revoke|remove|disconnect|cancel|stop|取消|撤销|解除|删除|关闭", re.I)
 
@@ -148,6 +160,14 @@ def _flow_of(intent: str) -> str | None:
     if intent == "make_complaint":
         return "complaint"
     return None
+
+
+def _paused_names(paused: dict[str, Any]) -> list[str]:
+    """Return the names of the cards and apps a paused task is about ("记账本Pro", "3582")."""
+    pending = paused.get("pending") or {}
+    flow = paused.get("flow") or {}
+    items = [pending.get("args") or {}, *(flow.get("options") or [])]
+    return [str(i.get(k, "")) for i in items for k in ("name", "last4") if i.get(k)]
 
 
 @dataclass
@@ -268,12 +288,15 @@ class Turn:
             # "yes" / "好的" with nothing to confirm: acknowledge, don't guess an intent.
             self.reply("anything_else")
             return self.fx
-        elif await self._follow_up():
+        elif await self._follow_up() or await self._yes_to_task():
             return self.fx
         complaint = u.intent == "make_complaint" and u.confident
         if anger_rising(self.state["sentiments"]):
-            # An angry customer goes to a person at once; for a complaint the agent files it.
+            # An angry customer goes to a person at once; a complaint is registered too.
             self._hand_off("complaint" if complaint else "anger", "handoff_anger")
+            if complaint:
+                said = mask_sensitive(u.text)
+                self.fx.ticket = Ticket("complaint", f"Complaint: {said[:150]}", said)
             return self.fx
         if complaint:
             self._start_complaint()
@@ -324,8 +347,10 @@ class Turn:
         if self.u.confident and not small_talk:
             self._abandon(flow["name"])
             return False
-        self.reply("card_which" if flow["name"] == "freeze_card" else "app_which",
-                   cards=", ".join(o["last4"] for o in flow["options"]))  # fmt: skip
+        if flow["name"] == "freeze_card":
+            self.reply("card_which", cards=", ".join(o["last4"] for o in flow["options"]))
+        else:
+            self.reply("app_which")
         return True
 
     def _asks_something_else(self) -> bool:
@@ -378,7 +403,10 @@ class Turn:
         paused = self.state["paused"]
         words = _TASK_WORDS.get(paused.get("name", ""))
         texts = f"{self.u.text}\n{getattr(self.u, 'original', '')}"
-        if not words or not re.search(words, texts, re.IGNORECASE):
+        named = [n.lower() for n in _paused_names(paused) if n]
+        if not words or not (
+            re.search(words, texts, re.IGNORECASE) or any(n in texts.lower() for n in named)
+        ):
             return False
         current = self.state.get("pending") or self.state.get("flow")
         if current is not None:
@@ -478,6 +506,19 @@ class Turn:
             remembered["names"] = self._names_text()
         self.state["last_task"] = remembered
 
+    async def _yes_to_task(self) -> bool:
+        """Start a freeze the customer agrees to with nothing pending ("對，先凍結" after
+        the lost-card article); it is still confirmed before anything happens."""
+        if _yes_no(self.u.text) is not True or not _FREEZE_WORDS.search(self.u.text):
+            return False
+        try:
+            await self._start_freeze()
+        except ApiRefused as refused:
+            self._refused(refused, "what_cards")
+        except ApiFailed:
+            self.reply("api_failed")
+        return True
+
     def _answer_offer(self) -> bool:
         """The customer answers "shall I get you a colleague?"; anything else lets it go."""
         self.state["pending"] = None
@@ -521,6 +562,9 @@ class Turn:
         if tasks.asks_spending(u.text) and u.intent not in SMALL_TALK:  # see asks_spending
             u.intent, u.confidence = "recent_transactions", max(u.confidence, CONFIDENT)
         if not u.confident:
+            if u.intent == "out_of_scope" and _OFF_TOPIC_WORDS.search(u.text):
+                self.reply("off_topic")  # the weather is no FAQ, whatever an article says
+                return
             if await self._faq(required=False):  # a bank question no intent covers: 几点开门
                 self.state["fallbacks"] = 0
                 return
@@ -672,19 +716,23 @@ class Turn:
         options = [{"consent_id": a["consent_id"], "name": a["partner_name"]} for a in apps]
         if revoke or _REVOKE_WORDS.search(self.u.text):
             chosen = self._pick_app(options) or (options[0] if len(options) == 1 else None)
-            if chosen:
-                self._confirm_revoke(chosen)
-                return
+        else:  # "我不想让薪资宝再看我的账户了": naming the app is enough (still confirmed)
+            chosen = self._named_app(options)
+        if chosen:
+            self._confirm_revoke(chosen)
+            return
         self.state["flow"] = {"name": "revoke_app", "options": options}
         listing = "; ".join(f"{i}. {o['name']}" for i, o in enumerate(options, 1))
         self._ask("apps_list", apps=listing)
 
-    def _pick_app(self, options: list[dict[str, Any]]) -> dict[str, Any] | None:
-        text = self.u.text.lower()
+    def _named_app(self, options: list[dict[str, Any]]) -> dict[str, Any] | None:
+        """Return the app the message names (as normalised or as typed: 記帳達人)."""
+        text = f"{self.u.text}\n{getattr(self.u, 'original', '')}".lower()
         named = [o for o in options if o["name"].lower() in text]
-        if len(named) == 1:
-            return named[0]
-        return self._option_at(options)
+        return named[0] if len(named) == 1 else None
+
+    def _pick_app(self, options: list[dict[str, Any]]) -> dict[str, Any] | None:
+        return self._named_app(options) or self._option_at(options)
 
     def _confirm_revoke(self, app: dict[str, Any]) -> None:
         self._unpause("revoke_app")

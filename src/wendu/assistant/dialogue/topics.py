@@ -11,6 +11,8 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from wendu.assistant.dialogue.engine import DISPUTE_INTENTS, TRANSFER_INTENTS
+
 COMPLAINT_AREA = "complaint"
 # Intents that say nothing about a product.
 _NO_TOPIC = {
@@ -41,14 +43,66 @@ def area_of(intent: str) -> str | None:
     return "digital_banking"
 
 
-def product_area(intents: Sequence[str], reason: str | None = None) -> str | None:
-    """Return the product area of a chat from its intents, latest first.
+# What the message handed over says it is about ("someone about my mortgage").
+_TEXT_AREAS = (
+    (
+        "wealth",
+        r"\b(?:mortgages?|loans?|invest\w*|funds?|wealth|deposits?)\b|"
+        r"理财|基金|贷款|房贷|存款|定期|理財|貸款|房貸",
+    ),
+    ("open_banking", r"connected app|third[- ]party app|授权|授權"),
+    ("payment", r"transfer|payment|remit|转账|轉賬|轉帳|汇款|匯款|付款|支付"),
+    ("debit_card", r"\bcards?\b|卡"),
+)
 
-    A complaint hand-off goes to complaints; an angry customer with no topic as well.
+
+def area_of_text(text: str) -> str | None:
+    """Return the product area a message names, or None."""
+    for area, words in _TEXT_AREAS:
+        if re.search(words, text, re.IGNORECASE):
+            return area
+    return None
+
+
+def product_area(intents: Sequence[str], reason: str | None = None, text: str = "") -> str | None:
+    """Return the product area of a chat: what the message names, else its intents,
+    latest first. A complaint hand-off goes to complaints; an angry customer with no
+    topic as well.
     """
     if reason == "complaint":
         return COMPLAINT_AREA
+    if (named := area_of_text(text)) is not None:
+        return named
     for intent in reversed(intents):
         if (area := area_of(intent)) is not None:
             return area
     return COMPLAINT_AREA if reason == "anger" else None
+
+
+_BILLING = {
+    "request_refund", "Refund_not_showing_up", "transaction_charged_twice",
+    "extra_charge_on_statement", "reverted_card_payment?",
+}  # fmt: skip
+_CREDIT = re.compile(r"信用卡|credit", re.IGNORECASE)
+
+
+def ticket_cells(
+    intents: Sequence[str], kind: str, text: str
+) -> tuple[set[str] | None, set[str] | None]:
+    """Return the products and issues a ticket's category may have, from the task that
+    opens it (a transfer trace is a transfer failure of a payment; a card payment the
+    customer does not recognise is unauthorised or a billing dispute on their card);
+    None where the complaint classifier chooses freely."""
+    if kind == "complaint":
+        return None, None
+    task = next((i for i in reversed(intents) if i in TRANSFER_INTENTS + DISPUTE_INTENTS), None)
+    cards = {"credit_card"} if _CREDIT.search(text) else {"debit_card"}
+    if task in TRANSFER_INTENTS:
+        return {"payment"}, {"transfer_failure"}
+    if task in _BILLING:
+        return cards, {"billing_dispute"}
+    if task == "direct_debit_payment_not_recognised":
+        return {"payment"}, {"unauthorised_transaction", "billing_dispute"}
+    if task in DISPUTE_INTENTS:
+        return cards, {"unauthorised_transaction", "billing_dispute"}
+    return None, None
