@@ -106,3 +106,29 @@ def test_periods_are_local_date_windows() -> None:
         "2026-03-30T16:00:00+00:00",
         "2026-03-31T16:00:00+00:00",
     )
+
+
+def test_a_malformed_story_is_refused_with_the_reason(tmp_path: object) -> None:
+    from pathlib import Path
+
+    from wendu.assistant.stories.format import StoryError
+
+    folder = Path(str(tmp_path))
+    (folder / "bad.yml").write_text(
+        "- id: x\n  language: zh-Hans\n  flow: balance\n  customer: demo00001\n"
+        "  turns:\n    - say: yes\n      expect: [{balanse: current}]\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(StoryError, match="unknown check 'balanse'"):
+        load_stories(folder)
+    (folder / "bad.yml").write_text(
+        "- id: x\n  language: yue\n  flow: balance\n  customer: demo00001\n  turns: [hi]\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(StoryError, match="language must be one of"):
+        load_stories(folder)
+    (folder / "bad.yml").write_text(
+        "- id: x\n  language: en\n  flow: balance\n  customer: demo00001\n  turns: [yes, no]\n",
+        encoding="utf-8",
+    )
+    assert [t.say for t in load_stories(folder)[0].turns] == ["yes", "no"]  # words, not booleans
