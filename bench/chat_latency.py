@@ -5,7 +5,10 @@ first-party (web chat) token through the sandbox consent flow, starts the app un
 uvicorn as ``wendu serve`` does and times: the start until ``/health`` answers, the first
 chat reply after the start, and every reply of a scripted set of conversations (balances,
 transactions by merchant and date, follow-ups, a card freeze declined, FAQ questions,
-off-topic, typos; zh and en). Prints JSON: p50/p95/max reply time, the first reply, the goal.
+off-topic, typos; zh and en). Prints JSON: p50/p95/max reply time, the first reply, the
+goal. Measured 2026-12-08 on the shared 2-core box: warm start p95 145 ms, first reply
+185 ms (health after 47 s); lazy loading (``--no-warm-start``) p95 119 ms but the first
+reply 20.9 s.
 
     .venv/bin/python bench/chat_latency.py
     .venv/bin/python bench/chat_latency.py --no-warm-start     # the lazy-loading baseline
@@ -136,7 +139,7 @@ def main() -> None:
             "WENDU_RATE_LIMIT_PER_MINUTE": "1000000",
             "WENDU_RATE_LIMIT_BURST": "1000000",
             "WENDU_WARM_START": "false" if args.no_warm_start else "true",
-        })  # fmt: skip
+        }, wait=600)  # fmt: skip
         startup = time.perf_counter() - started
         try:
             first, times, statuses = converse(base, tokens)
@@ -154,8 +157,8 @@ def main() -> None:
         "max_ms": round(ms[-1], 1),
         "statuses": statuses,
         "goal": GOAL,
-        "met": ms[max(0, int(len(ms) * 0.95) - 1)] <= GOAL["p95_ms"]
-        and first * 1000 <= GOAL["p95_ms"] * 3,
+        # Met when replies are fast and the first one after the start is, too.
+        "met": max(ms[max(0, int(len(ms) * 0.95) - 1)], first * 1000) <= GOAL["p95_ms"],
         "customers": args.customers,
     }
     print(json.dumps(result, indent=2, ensure_ascii=False))

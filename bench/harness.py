@@ -25,9 +25,9 @@ def free_port() -> int:
 
 
 def start_server(
-    port: int, settings: Mapping[str, str | None], *, workers: int = 1
+    port: int, settings: Mapping[str, str | None], *, workers: int = 1, wait: float = 60
 ) -> subprocess.Popen[bytes]:
-    """Start the app on ``port`` and wait (60 s at most) until ``/health`` answers.
+    """Start the app on ``port`` and wait (``wait`` s at most) until ``/health`` answers.
 
     ``settings`` are environment variables for the server on top of this process's own;
     a None value removes the variable (e.g. ``WENDU_REDIS_URL`` for the in-process limiter).
@@ -44,7 +44,7 @@ def start_server(
         command += ["--workers", str(workers)]
     command += ["--log-level", "warning", "--no-access-log"]
     server = subprocess.Popen(command, env=env)
-    deadline = time.time() + 60
+    deadline = time.time() + wait
     while time.time() < deadline:
         try:
             with urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=2) as r:
@@ -53,7 +53,7 @@ def start_server(
         except OSError:
             time.sleep(0.2)
     server.kill()
-    raise RuntimeError("the server did not become healthy within 60 s")
+    raise RuntimeError(f"the server did not become healthy within {wait:.0f} s")
 
 
 def stop_server(server: subprocess.Popen[bytes]) -> None:
