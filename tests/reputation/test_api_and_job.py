@@ -12,6 +12,7 @@ from sqlalchemy import select
 from reputation.streams import hourly_counts
 from wendu.db import Database
 from wendu.events.models import OutboxEvent
+from wendu.helpdesk.models import Incident
 from wendu.identity.staff import create_staff
 from wendu.reputation import service
 from wendu.reputation.alerts import run_detection
@@ -139,6 +140,22 @@ def test_the_job_raises_updates_and_closes_one_alert_per_story(db: Database) -> 
     assert alert_id not in raised2 and alert_id in updated
     _, _, closed = run(start + dt.timedelta(days=36))
     assert alert_id in closed
+    assert run(start + dt.timedelta(days=36)) == ([], [], [])
+
+    # The helpdesk's job later finds a spike of deposit-access complaints that evening, and
+    # a card-fee spike the same night: the rumour's alert is linked to the first only.
+    with db.session() as s:
+        for incident_id, category in (("inc-rumour", "deposit.account_access"),
+                                      ("inc-cards", "credit_card.fees_charges")):  # fmt: skip
+            s.add(Incident(id=incident_id, category=category, status="closed",
+                           window_start=rumour + dt.timedelta(hours=1),
+                           window_end=rumour + dt.timedelta(hours=5),
+                           observed=9, expected=1.0, score=8.0))  # fmt: skip
+    _, updated, _ = run(start + dt.timedelta(days=36))
+    assert alert_id in updated
+    with db.session(write=False) as s:
+        linked = s.get(ReputationAlert, alert_id)
+        assert linked is not None and linked.incident_ids == ["inc-rumour"]
     assert run(start + dt.timedelta(days=36)) == ([], [], [])
     with db.session(write=False) as s:
         events = s.execute(

@@ -9,6 +9,9 @@ from fastapi.testclient import TestClient
 
 from console.conftest import csrf_of, login, new_staff
 from wendu.db import Database, utcnow
+from wendu.helpdesk.models import Incident
+from wendu.helpdesk.tickets import create_ticket
+from wendu.kit.ids import new_id
 from wendu.reputation.alerts import run_detection
 from wendu.reputation.service import ingest
 
@@ -28,6 +31,14 @@ def _recent_story(db: Database) -> None:
                      "text": f"跨行转账手续费又涨了，太离谱 {i}"})  # fmt: skip
     with db.session() as s:
         ingest(s, rows, secret="t", sentiment=lambda t: -0.7 if "离谱" in t else 0.5)
+        # The helpdesk saw the same wave: fee complaints, and the spike its job opens.
+        for i in range(5):
+            create_ticket(s, subject=f"手续费投诉 {i}", kind="complaint",
+                          category="payment.fees_charges", suggest=False)  # fmt: skip
+        s.add(Incident(id=new_id("inc"), category="payment.fees_charges", status="open",
+                       window_start=now - dt.timedelta(hours=4),
+                       window_end=now + dt.timedelta(hours=1),
+                       observed=5, expected=0.5, score=6.0))  # fmt: skip
         run_detection(s, now, timezone="Asia/Shanghai", country="CN")
 
 
@@ -42,6 +53,8 @@ def test_supervisors_see_the_monitor_in_both_languages(app, db: Database) -> Non
     assert 'id="rep-alerts"' in html and "跨行转账手续费又涨了" in html
     assert "Asia/Shanghai" in html and "收费" in html  # zh topic label, times in the bank zone
     assert re.search(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}", html)
+    # The fee wave is one incident with the helpdesk's complaint spike: both on one chart.
+    assert "舆情与投诉（同一时间轴）" in html and 'class="timeline"' in html
     fees = browser.get("/console/reputation?topic=fees")
     assert fees.status_code == 200 and "跨行转账手续费" in fees.text
     switched = browser.post(

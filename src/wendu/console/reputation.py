@@ -17,8 +17,9 @@ from wendu.console.route import ConsoleRoute
 from wendu.db import utcnow
 from wendu.deps import SessionDep
 from wendu.errors import forbidden
-from wendu.reputation import reports
+from wendu.reputation import links, reports
 from wendu.reputation.alerts import list_alerts
+from wendu.reputation.models import ReputationAlert
 from wendu.reputation.topics import TOPIC_LABELS
 
 router = APIRouter(prefix="/console", include_in_schema=False, route_class=ConsoleRoute)
@@ -26,6 +27,18 @@ router = APIRouter(prefix="/console", include_in_schema=False, route_class=Conso
 
 def _local(at: dt.datetime | None, zone: ZoneInfo) -> str:
     return at.astimezone(zone).strftime("%Y-%m-%d %H:%M") if at else "—"
+
+
+def _timeline(
+    session: SessionDep, alert: ReputationAlert, now: dt.datetime, zone: ZoneInfo, lang: str
+) -> str:
+    """Return the linked incident's chart: posts and complaints on one hourly axis."""
+    hours, mentions, complaints = links.timeline(session, alert, now)
+    return line_chart(
+        [h.astimezone(zone).strftime("%m-%d %H:00") for h in hours],
+        {translate(lang, "rep.mentions"): mentions, translate(lang, "rep.complaints"): complaints},
+        title=translate(lang, "rep.linked_timeline"),
+    )
 
 
 @router.get("/reputation", response_class=HTMLResponse)
@@ -65,6 +78,7 @@ def reputation_page(
             title=translate(lang, "rep.by_source"),
         ),
     }  # fmt: skip
+    now = utcnow()
     alerts = [
         {
             "topic": topic_names.get(a.topic, translate(lang, "rep.all")),
@@ -76,6 +90,8 @@ def reputation_page(
             "ratio": round(a.observed / a.expected, 1) if a.expected else None,
             "signals": [translate(lang, f"rep.signal.{s}") for s in a.signals],
             "samples": reports.alert_samples(session, a),
+            "incidents": len(a.incident_ids or []),
+            "timeline": _timeline(session, a, now, zone, lang) if a.incident_ids else "",
         }
         for a in list_alerts(session, limit=50)
         if chosen is None or a.topic == chosen

@@ -7,6 +7,8 @@ story raises an alert, a growing one updates it, a finished one closes it. A sto
 the stored alert of its topic whose span it overlaps, so a start that moves by an hour
 between runs never raises a second alert. Each change is published to the events outbox
 (``reputation.alert_raised`` / ``_updated`` / ``_closed``) in the same transaction.
+Each run also links recent alerts to the helpdesk's complaint spikes on the same topic
+(``links``): a spike found after the alert was raised updates it.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from wendu.events.types import (
 )
 from wendu.kit.ids import new_id
 from wendu.reputation.detect import BurstConfig
+from wendu.reputation.links import link_incidents
 from wendu.reputation.models import Mention, ReputationAlert
 from wendu.reputation.monitor import Monitor, Observed, Story, hours, stories
 
@@ -78,6 +81,12 @@ def run_detection(
             _publish(
                 session, REPUTATION_ALERT_CLOSED if closed else REPUTATION_ALERT_UPDATED, alert
             )
+    for alert in stored:  # complaint spikes may be found after the alert was raised
+        recent = alert.ended_at is None or alert.ended_at > now - HISTORY
+        linked = recent and link_incidents(session, alert, now)
+        if linked and alert.id not in run.raised + run.updated + run.closed:
+            run.updated.append(alert.id)
+            _publish(session, REPUTATION_ALERT_UPDATED, alert)
     session.flush()
     return run
 
@@ -111,6 +120,7 @@ def _raise(session: Session, story: Story) -> ReputationAlert:
         signals=[],
         mention_ids=[],
         mentions=0,
+        incident_ids=[],
     )
     _apply(alert, story)
     session.add(alert)
@@ -150,5 +160,6 @@ def _publish(session: Session, event_type: str, alert: ReputationAlert) -> None:
             "observed": alert.observed,
             "expected": alert.expected,
             "signals": alert.signals,
+            "incident_ids": list(alert.incident_ids or []),
         },
     )

@@ -56,5 +56,7 @@ class ReputationAlert(Base):
     signals: Mapped[list[str]] = mapped_column(JSON, default=list)
     mention_ids: Mapped[list[str]] = mapped_column(JSON, default=list)  # external ids, capped
     mentions: Mapped[int] = mapped_column(Integer, default=0)
+    # helpdesk incidents (complaint spikes) on the same topic at the same time
+    incident_ids: Mapped[list[str]] = mapped_column(JSON, default=list)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -69,6 +69,7 @@ def alert_out(a: ReputationAlert) -> dict[str, Any]:
         "expected": a.expected,
         "mentions": a.mentions,
         "mention_ids": a.mention_ids,
+        "incident_ids": a.incident_ids,
     }
 
 

@@ -54,6 +54,7 @@ def upgrade() -> None:
         sa.Column("signals", sa.JSON(), nullable=False),
         sa.Column("mention_ids", sa.JSON(), nullable=False),
         sa.Column("mentions", sa.Integer(), nullable=False),
+        sa.Column("incident_ids", sa.JSON(), nullable=False),
         sa.Column("created_at", wendu.db.UTCDateTime(timezone=True), nullable=False),
         sa.Column("updated_at", wendu.db.UTCDateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_reputation_alerts")),
