@@ -298,3 +298,15 @@ def test_naming_an_app_or_agreeing_to_freeze_starts_the_task_still_confirmed(
         assert {s.get(Consent, c).status for c in consents} == {"CANC"}  # type: ignore[union-attr]
     # A yes with a freeze in it, with nothing pending, starts the freeze (to be confirmed).
     assert f"冻结尾号 {customer.card_last4[0]}" in chat.text("对，先冻结")
+
+
+def test_warm_start_loads_the_models_while_the_app_starts(db: Database, settings: Any) -> None:
+    from wendu.app import create_app
+    from wendu.assistant.nlu.spelling import default_corrector
+
+    lazy = create_app(settings.model_copy(update={"warm_start": False}), database=db)
+    warm = create_app(settings.model_copy(update={"warm_start": True}), database=db)
+    assert len(warm.state.on_startup) == len(lazy.state.on_startup) + 1
+    with TestClient(warm) as started:
+        assert started.get("/health").status_code == 200
+        assert default_corrector.cache_info().currsize == 1  # loaded before any chat
