@@ -3,7 +3,12 @@
 Loads the shipped help articles into a fresh SQLite database (built by the real
 migrations) and asks each question of ``tests/assistant/data/faq_heldout.yml`` (written by
 the team, worded differently from the articles; zh-Hans, Traditional/Cantonese and en,
-plus off-topic questions that must get no answer) through four retrievers:
+plus off-topic questions that must get no answer) through four retrievers. The held-out
+set was also used to calibrate the mix and to spot gaps in the articles, so it is
+reported beside ``tests/assistant/data/faq_fresh.yml``: questions written afterwards and
+never used to tune anything (the honest figure).
+
+The retrievers:
 
 - ``bm25``: the BM25 ranking alone, with the BM25 answer threshold (the baseline: the
   knowledge base before hybrid retrieval);
@@ -35,7 +40,8 @@ from typing import Any
 import yaml
 
 HERE = Path(__file__).resolve().parent
-QUESTIONS = HERE.parent / "tests" / "assistant" / "data" / "faq_heldout.yml"
+DATA = HERE.parent / "tests" / "assistant" / "data"
+SETS = {"heldout": DATA / "faq_heldout.yml", "fresh": DATA / "faq_fresh.yml"}
 _HANT_ONLY = re.compile(
     r"[們個這為麼過錢轉賬帳點樣嘅咗唔佢冇係喺撳銀櫃員機記碼鎖數幾張開網開驗證聯]"
 )
@@ -59,7 +65,9 @@ def main() -> None:
     from wendu.db import Database
     from wendu.migrate import upgrade
 
-    questions: list[dict[str, Any]] = yaml.safe_load(QUESTIONS.read_text("utf-8"))
+    sets: dict[str, list[dict[str, Any]]] = {
+        name: yaml.safe_load(path.read_text("utf-8")) for name, path in SETS.items()
+    }
     model = load_default_model()
     with tempfile.TemporaryDirectory() as tmp:
         url = f"sqlite:///{tmp}/kb.db"
@@ -73,39 +81,51 @@ def main() -> None:
             "hybrid_no_intent": {},
             "hybrid": {"intent": True},
         }
-        results: dict[str, Any] = {}
+        results: dict[str, Any] = {name: {} for name in sets}
         with db.session(write=False) as session:
             candidates(session, "warm up")  # builds the index and the passage embeddings
-            parsed = {q["q"]: model.parse(q["q"]) for q in questions}
-            for name, options in retrievers.items():
-                rows = []
-                started = time.perf_counter()
-                for item in questions:
-                    kwargs = {k: v for k, v in options.items() if k != "intent"}
-                    if options.get("intent"):
-                        nlu = parsed[item["q"]]
-                        kwargs.update(intent=nlu.intent, confidence=nlu.confidence)
-                    ranked = candidates(session, item["q"], **kwargs)
-                    top = ranked[0] if ranked and ranked[0].fits() else None
-                    got = top.slug if top else None
-                    rows.append((item, got))
-                elapsed = time.perf_counter() - started
-                results[name] = _score(rows) | {
-                    "ms_per_question": round(1000 * elapsed / len(rows), 2)
-                }
+            for set_name, questions in sets.items():
+                parsed = {q["q"]: model.parse(q["q"]) for q in questions}
+                for name, options in retrievers.items():
+                    rows = _run(session, candidates, questions, parsed, options)
+                    results[set_name][name] = _score(rows[0]) | {
+                        "ms_per_question": round(1000 * rows[1] / len(questions), 2)
+                    }
         db.dispose()
     report = {
         "benchmark": "knowledge_faq",
-        "questions": len(questions),
+        "questions": {name: len(q) for name, q in sets.items()},
         "articles": articles,
         "metric": "top-1 article (answered) or no answer for off-topic",
         "baseline": "bm25",
-        "retrievers": results,
+        "results": results,
     }
     text = json.dumps(report, ensure_ascii=False, indent=2)
     print(text)
     if args.out:
         args.out.write_text(text + "\n", "utf-8")
+
+
+def _run(
+    session: Any,
+    candidates: Any,
+    questions: list[dict[str, Any]],
+    parsed: dict[str, Any],
+    options: dict[str, Any],
+) -> tuple[list[tuple[dict[str, Any], str | None]], float]:
+    """Ask every question through one retriever; return (question, top slug) rows and the
+    time taken in seconds."""
+    rows = []
+    started = time.perf_counter()
+    for item in questions:
+        kwargs = {k: v for k, v in options.items() if k != "intent"}
+        if options.get("intent"):
+            nlu = parsed[item["q"]]
+            kwargs.update(intent=nlu.intent, confidence=nlu.confidence)
+        ranked = candidates(session, item["q"], **kwargs)
+        top = ranked[0] if ranked and ranked[0].fits() else None
+        rows.append((item, top.slug if top else None))
+    return rows, time.perf_counter() - started
 
 
 def _score(rows: list[tuple[dict[str, Any], str | None]]) -> dict[str, Any]:
