@@ -291,6 +291,7 @@ class Turn:
         elif await self._follow_up() or await self._yes_to_task():
             return self.fx
         complaint = u.intent == "make_complaint" and u.confident
+        complaint = complaint and not asks_about_task(u.text, u.intent)  # 投诉怎么处理: an answer
         if anger_rising(self.state["sentiments"]):
             # An angry customer goes to a person at once; a complaint is registered too.
             self._hand_off("complaint" if complaint else "anger", "handoff_anger")

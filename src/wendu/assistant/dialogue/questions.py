@@ -47,9 +47,10 @@ QUESTION_INTENTS = frozenset(
     }
 )
 DEFINITION_INTENTS = frozenset({"product_inquiry"})
-# Tasks that list the customer's own things: "我授权了哪些应用" / "which apps can see my
-# account" want the list; only how-to and what-is questions are general.
-HOW_TO_INTENTS = frozenset({"manage_connected_apps"})
+# Tasks where only a how-to, what-is or why question is general: "我授权了哪些应用" /
+# "which apps have I connected" want the customer's list, "我要投诉" files the complaint;
+# "如果授权了记账软件，它能看到什么" and "投诉怎么处理" are questions.
+HOW_TO_INTENTS = frozenset({"manage_connected_apps", "make_complaint"})
 
 _HYPOTHETICAL = re.compile(
     r"如果|要是|万一|萬一|假如|假设|假設|若是|如果係|\bif\b|\bin case\b|\bwhat happens when\b|"
@@ -89,11 +90,11 @@ _OWN_CASE = re.compile(
     re.IGNORECASE,
 )
 _QUESTION = re.compile(
-    r"多久|多长时间|多長時間|几天|幾天|多少天|几耐|幾耐|怎么|怎麼|如何|怎样|怎樣|点样|點樣|"
+    r"多久|多长时间|多長時間|几天|幾天|多少天|几耐|幾耐|怎么|怎麼|如何|怎样|怎樣|点样|點樣|点算|點算|"
     r"什么是|什麼是|是什么|是什麼|咩系|咩係|什么意思|什麼意思|能不能|可不可以|可以.*[吗嗎]|是否|"
     r"有没有|有沒有|有冇|限额|限額|上限|额度|額度|手续费|手續費|费用|費用|收费|收費|收不收|收唔收|"
     r"要不要钱|要唔要錢|多少钱|多少錢|规则|規則|流程|步骤|步驟|需要什么|需要什麼|哪些|一般|通常|"
-    r"[吗嗎呢][?？]?\s*$|"
+    r"[吗嗎呢][?？]?\s*$|[?？]\s*$|"
     r"^\s*(how|what|what'?s|whats|when|why|is|are|can|could|do|does|will|which|where|should|"
     r"who)\b|\b(how long|how much|how many|how do|how can|limit|fees?|charges?|cost|policy|"
     r"process|usually|normally|in general)\b",
@@ -102,6 +103,29 @@ _QUESTION = re.compile(
 _HOW_TO = re.compile(
     r"怎么|怎麼|如何|怎样|怎樣|点样|點樣|什么是|什麼是|是什么|是什麼|咩系|咩係|"
     r"\bhow\s+(do|can|does|should|to)\b|\bwhat\s+(is|are|does)\s+(an?|the)\b",
+    re.IGNORECASE,
+)
+_WHY_OR_WHAT_IT_SEES = re.compile(
+    r"为什么|為什麼|点解|點解|\bwhy\b|能看到|可以看到|看得到|睇到|\bcan\s+(it|they|the\s+app|apps?|"
+    r"partners?)\s+see\b|\bwhat\s+(can|does|do|will)\s+(it|they|the\s+app|an?\s+app)\b|"
+    r"多久|多长时间|多長時間|几耐|幾耐|how long",
+    re.IGNORECASE,
+)
+_LISTING = re.compile(
+    r"哪些应用|哪些應用|哪些app|哪几个|哪幾個|\bwhich\s+apps\b|\bwhat\s+apps\b|\blist\b|"
+    r"\bshow\b|我(都|已经|已經)?(连接|連接|授权|授權)了|\bhave\s+i\s+(connected|authori[sz]ed|given)\b",
+    re.IGNORECASE,
+)
+# "How long until I see it?" asks how long things take even in the customer's own case; it
+# is the task only when the wait is already over ("still hasn't", "还没到").
+_TIMING = re.compile(
+    r"多久|多长时间|多長時間|几天|幾天|多少天|几耐|幾耐|几时|幾時|\bhow\s+long\b|\bwhen\s+will\b|"
+    r"\bhow\s+many\s+days\b",
+    re.IGNORECASE,
+)
+_OVERDUE = re.compile(
+    r"还没|還沒|还未|還未|仍然没|一直没|一直沒|仲未|仲冇|没收到|沒收到|没到|沒到|未到|"
+    r"\bstill\b|\bhasn'?t\b|\bhas\s+not\b|\bhaven'?t\b|\bnot\s+yet\b|\bdidn'?t\b|\bnever\b",
     re.IGNORECASE,
 )
 _DEFINITION = re.compile(
@@ -117,12 +141,18 @@ def asks_about_task(text: str, intent: str) -> bool:
     to answer from the knowledge base rather than a request to run the task."""
     if intent in DEFINITION_INTENTS:
         return bool(_DEFINITION.search(text)) and not _REQUEST.search(text)
-    if intent not in QUESTION_INTENTS:
+    if intent not in QUESTION_INTENTS and intent not in HOW_TO_INTENTS:
         return False
     if _REQUEST.search(text):
         return False
+    if intent in HOW_TO_INTENTS:
+        if _LISTING.search(text) and not _HYPOTHETICAL.search(text):
+            return False
+        return bool(
+            _HOW_TO.search(text) or _WHY_OR_WHAT_IT_SEES.search(text) or _HYPOTHETICAL.search(text)
+        )
+    if _TIMING.search(text) and not _OVERDUE.search(text):
+        return True
     if _OWN_CASE.search(text) and not _HYPOTHETICAL.search(text):
         return False
-    if intent in HOW_TO_INTENTS:
-        return bool(_HOW_TO.search(text))
     return bool(_QUESTION.search(text))
