@@ -7,6 +7,7 @@ must get no answer. ``bench/knowledge_faq.py`` reports the same sets as figures.
 
 from __future__ import annotations
 
+import importlib
 import json
 from collections.abc import Iterator
 from pathlib import Path
@@ -135,3 +136,16 @@ def test_cli_search_prints_json_lines(cli_env: None) -> None:
     lines = [json.loads(line) for line in result.stdout.splitlines() if line.strip()]
     assert lines[0]["slug"] == "opening-hours"
     assert lines[0]["url"] == "/help/articles/opening-hours?lang=en"
+
+
+def test_warm_start_builds_the_index_and_embeddings(db: Database, settings: Settings) -> None:
+    from fastapi.testclient import TestClient
+
+    from wendu.app import create_app
+
+    search_module = importlib.import_module("wendu.assistant.knowledge.search")
+    search_module._indexes.clear()
+    with TestClient(create_app(settings.model_copy(update={"warm_start": True}), database=db)):
+        built = search_module._indexes.get(str(db.engine.url))
+        assert built is not None
+        assert built[1]._vectors is not None and len(built[1]._vectors) == len(built[1].passages)

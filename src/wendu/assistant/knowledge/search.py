@@ -258,6 +258,14 @@ def _index(session: Session) -> _Index:
     return index
 
 
+def prepare(session: Session) -> int:
+    """Build the index and the passage embeddings now (the app's warm start), so the first
+    question does not pay for them; return the number of published articles."""
+    index = _index(session)
+    _ = index.vectors
+    return len(index.docs)
+
+
 def article_url(slug: str, language: str) -> str:
     """Return the customer-facing link of an article."""
     return f"/help/articles/{slug}?lang={base_language(language)}"
