@@ -5,7 +5,9 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
+import httpx
 import typer
 
 from wendu.config import get_settings
@@ -26,10 +28,14 @@ def negative_scorer() -> Callable[[str], bool]:
 
 @app.command("import")
 def import_file(
-    file: Path = typer.Argument(..., exists=True, dir_okay=False, help="JSONL or CSV export."),
+    location: str = typer.Argument(..., help="A file (or, for feeds, an http(s) URL)."),
+    kind: str = typer.Option(
+        "mentions", help="mentions (JSONL/CSV export) | feed (RSS or Atom) | app-reviews (CSV)."
+    ),
+    source: str | None = typer.Option(None, help="Source name for feeds and reviews."),
     batch: int = typer.Option(500, min=1, max=5000, help="Mentions stored per transaction."),
 ) -> None:
-    """Import a vendor export into the database (idempotent: known mentions are skipped)."""
+    """Import mentions into the database (idempotent: known mentions are skipped)."""
     from rich.progress import Progress
 
     from wendu.db import Database
@@ -37,7 +43,7 @@ def import_file(
     from wendu.reputation.service import ingest
 
     settings = get_settings()
-    rows = _raw_rows(file)
+    rows = _raw_rows(location, kind, source)
     db = Database(settings.database_url)
     created = duplicates = 0
     bad: list[str] = []
@@ -60,10 +66,21 @@ def import_file(
     typer.echo(f"{created} imported, {duplicates} already known, {len(bad)} bad rows")
 
 
-def _raw_rows(file: Path) -> list[tuple[int, dict[str, object]]]:
+def _raw_rows(location: str, kind: str, source: str | None) -> list[tuple[int, dict[str, Any]]]:
+    from wendu.reputation.connectors import read_any
     from wendu.reputation.mentions import raw_rows
 
-    rows, unreadable = raw_rows(file)
+    if kind != "mentions":
+        try:
+            return read_any(location, kind, source=source)
+        except (OSError, ValueError, httpx.HTTPError) as exc:
+            typer.echo(f"cannot read {location}: {exc}", err=True)
+            raise typer.Exit(2) from exc
+    path = Path(location)
+    if not path.is_file():
+        typer.echo(f"no such file: {location}", err=True)
+        raise typer.Exit(2)
+    rows, unreadable = raw_rows(path)
     for row in unreadable[:20]:
         typer.echo(f"line {row.line}: {row.reason} (skipped)", err=True)
     return rows
