@@ -8,12 +8,14 @@ burst measure false alerts. For every detector: recall (alert raised while the b
 on), detection delay from the burst's first hour (median and worst), false alerts per 30
 days. The baseline is the rule many monitoring dashboards use: an hour above the trailing
 week's mean + 3 standard deviations (and at least ``min_total`` mentions).
-Also times the whole monitor (33 series) over a year of hourly buckets.
+Also times the whole monitor (33 series) over a year of hourly buckets, and ingest
+(understanding + storing, batches of 500) on SQLite and, with ``--postgres URL``, PostgreSQL.
 
 No published figure exists for these streams; the anchor is the issue's aim of catching
 a story "before it trends", i.e. within the first hours of the rise.
 
-    .venv/bin/python bench/reputation.py [--streams 40] [--seed 7]
+    .venv/bin/python bench/reputation.py [--streams 40] [--seed 7] \
+        [--postgres postgresql://postgres@127.0.0.1:5432/bench_reputation]
 """
 
 from __future__ import annotations
@@ -174,13 +176,46 @@ def time_year_of_mentions(seed: int) -> dict[str, float]:
     return {"mentions": len(mentions), "seconds": round(seconds, 2), "alerts": len(found)}
 
 
+def ingest_throughput(url: str, count: int, seed: int) -> dict[str, object]:
+    """Return mentions stored per second through ``service.ingest`` on a fresh database."""
+    from wendu.db import Database
+    from wendu.demo.mentions import generate
+    from wendu.migrate import upgrade
+    from wendu.reputation.router import sentiment_scorer
+    from wendu.reputation.service import ingest
+
+    upgrade(url)
+    db = Database(url)
+    rows = generate(START + dt.timedelta(days=365), seed=seed, bank="温度银行",
+                    zone=ZoneInfo(ZONE))[:count]  # fmt: skip
+    for row in rows:
+        row["id"] = f"bench-{seed}-{row['id']}"
+    scorer = sentiment_scorer()
+    began = time.perf_counter()
+    for start in range(0, len(rows), 500):
+        with db.session() as session:
+            ingest(session, rows[start : start + 500], secret="bench", sentiment=scorer)
+    seconds = time.perf_counter() - began
+    db.dispose()
+    return {"mentions": len(rows), "seconds": round(seconds, 2),
+            "mentions_per_second": round(len(rows) / seconds, 1)}  # fmt: skip
+
+
 def main() -> None:
     """Print the benchmark's JSON."""
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--streams", type=int, default=40)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--per-day", type=float, default=24.0, help="usual mentions a day")
+    parser.add_argument("--ingest", type=int, default=5000, help="mentions for the ingest run")
+    parser.add_argument("--postgres", help="also measure ingest on this PostgreSQL URL")
     args = parser.parse_args()
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as folder:
+        ingest_runs = {"sqlite": ingest_throughput(f"sqlite:///{folder}/bench.db", args.ingest, 1)}
+    if args.postgres:
+        ingest_runs["postgresql"] = ingest_throughput(args.postgres, args.ingest, int(time.time()))
     result = {
         "benchmark": "reputation burst detection (synthetic hourly streams, 60 days)",
         "streams_per_shape": args.streams,
@@ -190,6 +225,7 @@ def main() -> None:
         "anchor": "no published figure for these streams; goal: alert within the first hours "
         "of the rise, at most ~1 false alert per 30 days per series",
         "year_of_mentions": time_year_of_mentions(args.seed),
+        "ingest": ingest_runs,
     }
     print(json.dumps(result, indent=2, ensure_ascii=False))
 
