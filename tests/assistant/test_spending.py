@@ -195,3 +195,20 @@ def test_payees_and_transfer_notes_are_counterparties_but_stay_apart() -> None:
     assert counterparties.ground("蓝鲸咖啡", groups) == [["Lanjing Coffee", "蓝鲸咖啡"]]
     dinners = counterparties.ground("聚餐花了多少", groups)
     assert [t for t in rows if counterparties.at_counterparty(t, dinners)] == rows[1:3]
+
+
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [
+        ("a charge from Lanternlight Cinema I don't recognise", "card_payment_not_recognised"),
+        ("知味面馆那单好像扣了我两次钱", "transaction_charged_twice"),
+        ("知味麵館嗰單好似扣咗我兩次錢", "transaction_charged_twice"),
+        ("蓝鲸咖啡那笔扣款我不认识", "card_payment_not_recognised"),
+        ("how do I dispute a transaction", None),  # a question, for the help articles
+        ("我不认识他", None),
+    ],
+)
+def test_a_complaint_about_one_charge_names_its_dispute(text: str, intent: str | None) -> None:
+    from wendu.assistant.flows.tasks import dispute_in
+
+    assert dispute_in(text) == intent

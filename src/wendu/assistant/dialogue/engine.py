@@ -562,6 +562,8 @@ class Turn:
         u = self.u
         if tasks.asks_spending(u.text) and u.intent not in SMALL_TALK:  # see asks_spending
             u.intent, u.confidence = "recent_transactions", max(u.confidence, CONFIDENT)
+        elif not u.confident and (dispute := tasks.dispute_in(u.text)):  # see dispute_in
+            u.intent, u.confidence = dispute, CONFIDENT
         if not u.confident:
             if u.intent == "out_of_scope" and _OFF_TOPIC_WORDS.search(u.text):
                 self.reply("off_topic")  # the weather is no FAQ, whatever an article says
@@ -786,7 +788,7 @@ class Turn:
             subject = f"Dispute ({label})"
             description = f"Customer wrote: {self.u.text}"
         else:
-            facts = tasks.describe(found)
+            facts = tasks.describe(found, self.lang)
             self.state["slots"]["transaction_id"] = found["TransactionId"]
             self._ask("dispute_found", kind=kind, **facts)
             subject = f"Dispute ({label}): {facts['amount']} {facts['currency']} {facts['date']}"

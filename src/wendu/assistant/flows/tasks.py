@@ -45,11 +45,17 @@ async def balance_lines(api: BankApi, lang: str) -> list[str]:
     return ["\n".join(lines)]
 
 
-def describe(txn: dict[str, Any]) -> dict[str, str]:
-    """Return the facts of an OB transaction used in replies."""
-    what = txn.get("MerchantDetails", {}).get("MerchantName") or txn.get(
-        "TransactionInformation", txn["ProprietaryBankTransactionCode"]["Code"]
+def describe(txn: dict[str, Any], lang: str = "en") -> dict[str, str]:
+    """Return the facts of an OB transaction used in replies; the merchant by its Chinese
+    name for ``lang`` zh when the statement has one ("蓝鲸咖啡（上海）")."""
+    info = str(txn.get("TransactionInformation", ""))
+    what = (
+        txn.get("MerchantDetails", {}).get("MerchantName")
+        or info
+        or (txn["ProprietaryBankTransactionCode"]["Code"])
     )
+    if lang == "zh" and txn.get("MerchantDetails") and re.search(r"[\u3400-\u9fff]", info):
+        what = info
     return {
         "date": txn["BookingDateTime"][:10],
         "amount": txn["Amount"]["Amount"],
@@ -133,7 +139,7 @@ async def transaction_lines(
             line += say("tx_newest_only", lang, n=len(listing.rows))
         lines.append(line)
     for txn in rows[:SHOWN]:
-        lines.append(say("tx_line", lang, **describe(txn)))
+        lines.append(say("tx_line", lang, **describe(txn, lang)))
     if count > SHOWN:
         lines.append(say("tx_more", lang, n=count - SHOWN))
     return ["\n".join(lines)]
@@ -161,6 +167,31 @@ _NOT_SPENDING = re.compile(
 def asks_spending(text: str) -> bool:
     """Return True when the message asks how much was spent (not a refund or a dispute)."""
     return bool(_SPENDING.search(text)) and not _NOT_SPENDING.search(text)
+
+
+# A complaint about one charge, in words the classifier may not know ("there's a charge
+# from X I don't recognise", "知味面馆那单扣了我两次"): which dispute it is.
+_DISPUTES = (
+    ("transaction_charged_twice", re.compile(
+        r"扣了?(?:我)?两次|扣咗(?:我)?兩次|两次扣|重复扣|重複扣|charged\s+twice|double[- ]charged|"
+        r"twice\s+for", re.IGNORECASE)),
+    ("card_payment_not_recognised", re.compile(
+        r"不认识|唔识|不是我(?:刷|买|消费|付)|唔係我|don'?t\s+recogni[sz]e|didn'?t\s+make|"
+        r"not\s+recogni[sz]ed|never\s+(?:made|bought)|unknown\s+(?:charge|payment)",
+        re.IGNORECASE)),
+)  # fmt: skip
+_ABOUT_A_CHARGE = re.compile(
+    r"扣|刷|charge|payment|transaction|debit|单|單|笔|筆|消费|消費", re.IGNORECASE
+)
+_HOW_TO = re.compile(r"怎么|怎樣|点样|點樣|如何|how\s+(?:do|can|to)|what\s+should", re.I)
+
+
+def dispute_in(text: str) -> str | None:
+    """Return the dispute intent a message about one charge states (None if none): for
+    messages the classifier could not place; "how do I dispute?" is a question, not this."""
+    if _HOW_TO.search(text) or not _ABOUT_A_CHARGE.search(text):
+        return None
+    return next((intent for intent, words in _DISPUTES if words.search(text)), None)
 
 
 def _name_for(group: list[str], lang: str) -> str:
