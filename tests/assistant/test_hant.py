@@ -15,7 +15,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from assistant.chatkit import Chat, make_bank_customer, open_chat
+from assistant.chatkit import Chat, consent_token, make_bank_customer, make_partner, open_chat
 from wendu.assistant.dialogue.models import ChatSession
 from wendu.assistant.nlu import load_default_model
 from wendu.assistant.nlu.script import to_mandarin
@@ -342,3 +342,32 @@ def test_the_widget_script_has_traditional_ui_strings(client: TestClient) -> Non
     script = client.get("/chat/static/widget.js").text
     assert "zhHant" in script and "正在與智能助理對話" in script
     assert "script: config.script" in script
+
+
+def test_hong_kong_and_taiwan_written_chinese_tell_the_region() -> None:
+    assert detect_script("有甚麼方法可以查餘額") == "Hant-HK"
+    assert detect_script("請問什麼是開放銀行？") == "Hant-TW"
+    assert detect_script("出國刷卡的海外手續費是多少？") == "Hant-TW"
+    assert to_mandarin("有甚麼方法") == "有什么方法"
+    assert to_mandarin("好，都係凍結咗佢啦") == "好，还是冻结掉它吧"
+
+
+def test_an_app_named_in_traditional_is_revoked(
+    client: TestClient, db: Database, app: Any, settings: Any
+) -> None:
+    customer = make_bank_customer(db)
+    _, client_id = make_partner(db, "記帳達人")
+    consent_token(db, app, settings, customer, client_id)
+    chat = open_chat(client, db, app, settings, customer, first_party=True)  # sees all apps
+
+    def names() -> list[str]:
+        got = client.get("/customer-api/v1/connected-apps", headers=chat.headers)
+        assert got.status_code == 200, got.text
+        return [a["partner_name"] for a in got.json()["apps"]]
+
+    assert "記帳達人" in names()
+    asked = chat.text("我想取消記帳達人的授權")
+    assert "記帳達人" in asked and _hant(asked), asked
+    done = chat.text("係")
+    assert "記帳達人" in done and _hant(done), done
+    assert "記帳達人" not in names()

@@ -65,7 +65,7 @@ _LEXICON: dict[str, str] = _pairs(
 食咗我=吞了我 食咗张=吞了张 食咗卡=吞了卡 好似=好像 未收到=没收到 都未=都没
 处理紧=处理中 入面=里面 搞掂=搞定
 第二间=别的 咁耐=这么久 好食=好吃 机械人=机器人 倾偈=聊天 同真人倾=跟真人聊
-点呀=怎么样呀
+点呀=怎么样呀 甚么=什么 点算好=怎么办 咗佢=掉它 使咗=花了 洗咗=花了 增值落=充值到 户口度=账户里
 # Taiwan wording (after conversion 帳 is already 账)
 提款卡=借记卡 签账金融卡=借记卡 金融卡=借记卡 网路银行=网上银行 网路=网络
 简讯=短信 讯息=信息 软体=软件 超商=便利店 储值=充值 加值=充值 行动银行=手机银行
@@ -95,6 +95,10 @@ _CANTONESE_MARKERS = re.compile(
 )
 
 
+# "都係凍結咗佢啦": Cantonese "after all, let's ..." is Mandarin 还是…吧 (not 也是).
+_DOUHAI_RE = re.compile(r"都[係系]([^，。！？,.!?]{1,12}?)啦(?=[\W_]*$)")
+
+
 def _hant_to_hans(text: str, script: Script) -> str:
     text = _HAI_RE.sub(lambda m: "是" if m.group(0) == "係" else m.group(0), text)
     text = text.replace("嗰", "那")  # OpenCC would write it 𠮶
@@ -120,7 +124,7 @@ def to_mandarin(text: str) -> str:
         return text
     if _BARE_NG.fullmatch(text):
         return text  # a lone 唔 is Mandarin "mm" (yes), not Cantonese "not"
-    out = text
+    out = _DOUHAI_RE.sub(r"还是\1吧", text)
     signals = script_signals(out)
     if signals.traditional:
         out = _hant_to_hans(out, "Hant-TW" if signals.region == "TW" else "Hant-HK")

@@ -81,12 +81,16 @@ _SHARED_FORMS = frozenset(
 _CANTONESE_RE = re.compile(
     "唔|咗|嘅|佢|冇|喺|嗰|啲|咩|乜|嘢|哋|嚟|睇|諗|谂|攞|搵|揾|畀|啱|㗎|喎|嘞|噉|咁|琴日|尋日|寻日|"
     "聽日|听日|而家|點樣|点样|點解|点解|幾時|几时|幾多|几多|撳|揿|碌卡|轉數快|转数快|戶口|户口|"
-    "唔該|唔该|係咪|系咪|咭|八達通|八达通|月結單|月结单|銀包|银包|過數|过数|入數|入数|卡數|卡数"
+    "唔該|唔该|係咪|系咪|咭|八達通|八达通|月結單|月结单|銀包|银包|過數|过数|入數|入数|卡數|卡数|"
+    # Hong Kong written Chinese: 甚麼 and 怎樣 where Taiwan writes 什麼 and 怎麼
+    "甚麼|怎樣"
 )
 # Taiwan Mandarin vocabulary (in Traditional characters; a simplified writer is Hans anyway).
 _TAIWAN_RE = re.compile(
     "帳戶|帳號|轉帳|提款卡|金融卡|簽帳|網銀|網路|簡訊|訊息|軟體|超商|臨櫃|台幣|臺幣|新台幣|"
-    "行動銀行|行動支付|儲值|加值|悠遊卡|郵局|身分證|信用卡費|帳單|喔|欸"
+    "行動銀行|行動支付|儲值|加值|悠遊卡|郵局|身分證|信用卡費|帳單|喔|欸|"
+    # Taiwan Mandarin where Hong Kong writes 甚麼/怎樣 or says 碌卡
+    "什麼|怎麼|刷卡|出國"
 )
 
 
