@@ -26,6 +26,10 @@ class Settings(BaseSettings):
     subject_secret: str | None = None
     public_url: str = "http://127.0.0.1:8000"
     bank_name: str = "Wendu Sandbox Bank"
+    # The partner app that stands for the bank's own operations desk: it receives the bank's
+    # operational events (reputation alerts) through the events outbox, as signed webhooks
+    # to its event subscription or by polling. None: such events are only recorded.
+    ops_events_partner_id: str | None = None
     timezone: str = "Asia/Shanghai"
     # ISO code of the jurisdiction whose public holidays and make-up working days (调休上班)
     # make the bank's working days (standing orders paid EvryWorkgDay); CN follows the

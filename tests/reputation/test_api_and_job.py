@@ -5,15 +5,21 @@ from __future__ import annotations
 import datetime as dt
 import secrets
 
+import jwt
 import numpy as np
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from reputation.streams import hourly_counts
+from wendu.config import Settings
 from wendu.db import Database
 from wendu.events.models import OutboxEvent
+from wendu.events.service import dispatch_pending
 from wendu.helpdesk.models import Incident
+from wendu.identity.keys import KeyRing
+from wendu.identity.partners import register_partner
 from wendu.identity.staff import create_staff
+from wendu.identity.tokens import issue_access_token
 from wendu.reputation import service
 from wendu.reputation.alerts import run_detection
 from wendu.reputation.models import Mention, ReputationAlert
@@ -165,3 +171,50 @@ def test_the_job_raises_updates_and_closes_one_alert_per_story(db: Database) -> 
         assert sorted(mine) == [
             "reputation.alert_closed", "reputation.alert_raised", "reputation.alert_updated"
         ]  # fmt: skip
+
+
+def test_the_operations_app_receives_signed_alert_events(
+    app, client: TestClient, db: Database, settings: Settings
+) -> None:  # type: ignore[no-untyped-def]
+    """The bank's operations app (settings.ops_events_partner_id) collects the alert events
+    as signed notifications through the events API, like any subscriber."""
+    with db.session() as s:
+        ops = register_partner(s, name="Bank operations desk", signing=False).partner
+        token = issue_access_token(
+            s, app.state.keyring, settings, partner=ops, scope="accounts",
+            grant_type="client_credentials",
+        ).access_token  # fmt: skip
+        ops_id, client_id = ops.id, ops.client_id
+    start = dt.datetime(2024, 9, 2, tzinfo=dt.UTC)
+    rows = [
+        _row(f"ops-c{h}", "转账到账很快", (start + dt.timedelta(hours=h)).isoformat())
+        for h in range(0, 24 * 12, 2)
+    ] + [
+        _row(f"ops-r{i}", f"听说要倒闭了 {i}",
+             (start + dt.timedelta(days=11, minutes=5 * i)).isoformat())
+        for i in range(30)
+    ]  # fmt: skip
+    with db.session() as s:
+        service.ingest(s, rows, secret="t", sentiment=lambda t: -0.8 if "倒闭" in t else 0.3)
+        done = run_detection(
+            s, start + dt.timedelta(days=11, hours=4), timezone="Asia/Shanghai", country="CN",
+            notify=ops_id,
+        )  # fmt: skip
+        assert done.raised
+    with db.session() as s:
+        while dispatch_pending(s, limit=100):
+            pass
+    polled = client.post(
+        "/open-banking/v4.0/events", json={"maxEvents": 20, "returnImmediately": True},
+        headers={"Authorization": f"Bearer {token}"},
+    )  # fmt: skip
+    assert polled.status_code == 201, polled.text
+    with db.session(write=False) as s:
+        jwks = KeyRing().jwks(s)
+    kinds = []
+    for notification in polled.json()["sets"].values():
+        kid = jwt.get_unverified_header(notification)["kid"]
+        key = jwt.PyJWK(next(k for k in jwks["keys"] if k["kid"] == kid)).key
+        claims = jwt.decode(notification, key, algorithms=["ES256"], audience=client_id)
+        kinds += list(claims["events"])
+    assert "reputation.alert_raised" in kinds

@@ -53,9 +53,14 @@ def run_detection(
     country: str | None,
     config: BurstConfig | None = None,
     history: dt.timedelta = HISTORY,
+    notify: str | None = None,
 ) -> DetectionRun:
     """Detect bursts in the stored mentions of ``history`` before ``now`` and reconcile the
-    alerts; flush. (The demo replays a whole year at once with a longer ``history``.)"""
+    alerts; flush. (The demo replays a whole year at once with a longer ``history``.)
+
+    ``notify`` is the partner id that receives the alert events (the bank's operations app,
+    ``settings.ops_events_partner_id``); without one they are only recorded in the outbox.
+    """
     rows = session.execute(
         select(
             Mention.external_id, Mention.published_at, Mention.topics, Mention.negative,
@@ -74,19 +79,18 @@ def run_detection(
             alert = _raise(session, story)
             stored.append(alert)
             run.raised.append(alert.id)
-            _publish(session, REPUTATION_ALERT_RAISED, alert)
+            _publish(session, REPUTATION_ALERT_RAISED, alert, notify)
         elif _apply(alert, story):
             closed = alert.status == "closed"
             (run.closed if closed else run.updated).append(alert.id)
-            _publish(
-                session, REPUTATION_ALERT_CLOSED if closed else REPUTATION_ALERT_UPDATED, alert
-            )
+            kind = REPUTATION_ALERT_CLOSED if closed else REPUTATION_ALERT_UPDATED
+            _publish(session, kind, alert, notify)
     for alert in stored:  # complaint spikes may be found after the alert was raised
         recent = alert.ended_at is None or alert.ended_at > now - HISTORY
         linked = recent and link_incidents(session, alert, now)
         if linked and alert.id not in run.raised + run.updated + run.closed:
             run.updated.append(alert.id)
-            _publish(session, REPUTATION_ALERT_UPDATED, alert)
+            _publish(session, REPUTATION_ALERT_UPDATED, alert, notify)
     session.flush()
     return run
 
@@ -145,11 +149,11 @@ def _apply(alert: ReputationAlert, story: Story) -> bool:
     return False
 
 
-def _publish(session: Session, event_type: str, alert: ReputationAlert) -> None:
+def _publish(session: Session, event_type: str, alert: ReputationAlert, notify: str | None) -> None:
     publish(
         session,
         event_type=event_type,
-        partner_id=None,  # the bank's own: recorded in the outbox, not sent to partners
+        partner_id=notify,  # the bank's operations app; never a third party
         subject={"rid": alert.id, "rty": "reputation-alert"},
         payload={
             "topic": alert.topic,

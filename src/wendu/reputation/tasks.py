@@ -31,7 +31,11 @@ def detect_once(db: Database, settings: Settings, now: dt.datetime | None = None
             if not got:
                 return DetectionRun()
         return run_detection(
-            session, now or utcnow(), timezone=settings.timezone, country=settings.country
+            session,
+            now or utcnow(),
+            timezone=settings.timezone,
+            country=settings.country,
+            notify=settings.ops_events_partner_id,
         )
 
 
