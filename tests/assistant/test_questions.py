@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from wendu.assistant.dialogue.questions import asks_about_task
+from wendu.assistant.dialogue.questions import asks_about_task, asks_in_general
 
 QUESTIONS = [
     ("转账多久能到账", "transfer_timing"),
@@ -69,3 +69,31 @@ def test_requests_and_the_customers_own_case_are_the_task(text: str, intent: str
 def test_intents_without_a_task_are_never_turned_into_questions() -> None:
     # FAQ intents are answered from the knowledge base anyway; this is only about tasks.
     assert not asks_about_task("how long does my card take to arrive", "card_arrival")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "你们几点开门",
+        "what are your opening hours",
+        "網點星期六有冇開？",
+        "Do you offer safe deposit boxes?",
+    ],
+)
+def test_general_questions_outside_the_intents(text: str) -> None:
+    assert asks_in_general(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Freeze the card ending 3394",
+        "revoke Moneyspot please",
+        "Budget Buddy的access帮我取消掉",
+        "我那张Visa卡找不到了",
+        "皮夾掉了，裡面的提款卡要怎麼辦",
+        "There's a 980.25 charge on my account that I didn't make",
+    ],
+)
+def test_requests_and_own_cases_are_not_general_questions(text: str) -> None:
+    assert not asks_in_general(text)

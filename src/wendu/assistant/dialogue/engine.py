@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from wendu.assistant.dialogue.questions import asks_about_task
+from wendu.assistant.dialogue.questions import asks_about_task, asks_in_general
 from wendu.assistant.dialogue.texts import flow_name, say
 from wendu.assistant.flows import tasks
 from wendu.assistant.flows.api import ApiFailed, ApiRefused, BankApi
@@ -568,7 +568,7 @@ class Turn:
             if u.intent == "out_of_scope" and _OFF_TOPIC_WORDS.search(u.text):
                 self.reply("off_topic")  # the weather is no FAQ, whatever an article says
                 return
-            if await self._faq(required=False):  # a bank question no intent covers: 几点开门
+            if asks_in_general(u.text) and await self._faq(required=False):  # 几点开门
                 self.state["fallbacks"] = 0
                 return
             if u.intent == "out_of_scope" and u.confidence >= OFF_TOPIC:

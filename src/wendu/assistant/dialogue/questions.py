@@ -73,7 +73,8 @@ _OWN_CASE = re.compile(
     r"(昨天|前天|今天|刚才|刚刚|上周|上週|上个月|上個月|琴日|尋日)|"
     r"我(刚|剛|已经|已經)?(转|轉|汇|匯|付|打|存|取|买|買|刷|交)(了|咗|过|過|出去)?(的|嘅|一笔|一筆|钱|錢|款)|"
     r"(还|還|一直|都|仍然|仲)(没|沒|未|冇)(有)?(到|收到|到账|到賬|退|显示|顯示|入账|入賬)|"
-    r"(没|沒|冇)(有)?收到|未收到|不见了|唔见|唔見|丢了|丟了|被偷|被盗|被盜|被吞|被扣了|扣了我|"
+    r"(没|沒|冇)(有)?收到|未收到|不见了|唔见|唔見|丢了|丟了|掉了|弄丢|弄丟|搞丢|搞丟|遗失|遺失|找不到|"
+    r"被偷|被盗|被盜|被吞|被扣了|扣了我|"
     r"(这|這|那|呢)(笔|筆|张|張)|"
     # English: the customer's own past action or a problem with "my" thing, a time.
     r"\b(i|we)\s+(just\s+|already\s+)?(sent|paid|transferred|made|bought|ordered|lost|withdrew|tried|"
@@ -83,6 +84,8 @@ _OWN_CASE = re.compile(
     r"\b(hasn'?t|has not|haven'?t|have not|didn'?t|did not)\s+(arrived|come|reached|received|"
     r"shown|gone through|got)\b|\bstill\s+(not|pending|waiting|missing|hasn'?t)\b|"
     r"\b(yesterday|today|this morning|last (week|night|month|friday|monday))\b|"
+    r"\bi\s+(didn'?t|did not|never|don'?t|do not)\s+(make|authori[sz]e|do|recogni[sz]e|buy|order|"
+    r"know)\b|"
     r"\b(lost|stole|stolen|missing)\b|"
     # An amount or a calendar date names one particular payment.
     r"\d+(\.\d+)?\s*(元|块|塊|蚊|yuan|rmb|cny|usd|hkd|eur|gbp|dollars?|euros?|pounds?)|"
@@ -91,6 +94,7 @@ _OWN_CASE = re.compile(
 )
 _QUESTION = re.compile(
     r"多久|多长时间|多長時間|几天|幾天|多少天|几耐|幾耐|怎么|怎麼|如何|怎样|怎樣|点样|點樣|点算|點算|"
+    r"几点|幾點|几时|幾時|哪里|哪裡|边度|邊度|"
     r"什么是|什麼是|是什么|是什麼|咩系|咩係|什么意思|什麼意思|能不能|可不可以|可以.*[吗嗎]|是否|"
     r"有没有|有沒有|有冇|限额|限額|上限|额度|額度|手续费|手續費|费用|費用|收费|收費|收不收|收唔收|"
     r"要不要钱|要唔要錢|多少钱|多少錢|规则|規則|流程|步骤|步驟|需要什么|需要什麼|哪些|一般|通常|"
@@ -153,6 +157,18 @@ def asks_about_task(text: str, intent: str) -> bool:
         )
     if _TIMING.search(text) and not _OVERDUE.search(text):
         return True
+    if _OWN_CASE.search(text) and not _HYPOTHETICAL.search(text):
+        return False
+    return bool(_QUESTION.search(text))
+
+
+def asks_in_general(text: str) -> bool:
+    """Return True when ``text`` is phrased as a general question (not a request, not the
+    customer's own case): a message the intents are unsure about is answered from the
+    knowledge base only then ("你们几点开门"), while an unsure request ("Freeze the card
+    ending 3394", "我那张Visa卡找不到了") gets the usual "could you rephrase"."""
+    if _REQUEST.search(text):
+        return False
     if _OWN_CASE.search(text) and not _HYPOTHETICAL.search(text):
         return False
     return bool(_QUESTION.search(text))
