@@ -5,7 +5,8 @@ from __future__ import annotations
 import secrets
 from collections import Counter
 
-from sqlalchemy import select
+import pytest
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from wendu.db import Database
@@ -21,6 +22,31 @@ from wendu.helpdesk.conversations import (
 from wendu.helpdesk.models import AgentState, Conversation, Team, TeamMember
 from wendu.helpdesk.routing import release, route, set_presence, transfer
 from wendu.identity.staff import create_staff
+
+
+@pytest.fixture(autouse=True)
+def _park_other_modules_queue(db: Database) -> None:
+    """Move chats other modules left queued without a team into a team nobody here joins.
+
+    The suite shares one database, and a freed agent pulls the oldest team-less chat first,
+    so such leftovers would be pulled instead of this module's own queue.
+    """
+    with db.session() as session:
+        parking = Team(
+            id=f"parked_{secrets.token_hex(4)}",
+            name="Parked",
+            name_zh="暂存",
+            languages=["zh", "en"],
+            product_areas=[],
+        )
+        session.add(parking)
+        session.flush()
+        session.execute(
+            update(Conversation)
+            .where(Conversation.status == "queued", Conversation.team_id.is_(None))
+            .values(team_id=parking.id)
+            .execution_options(synchronize_session=False)
+        )
 
 
 def _team(session: Session, languages: tuple[str, ...] = ("zh", "en")) -> Team:
