@@ -155,9 +155,10 @@ def test_cancel_the_first_one_picks_the_app_and_a_bare_yes_changes_nothing(
     # "取消" here means revoke, not "never mind": the first app is picked, to be confirmed.
     assert f"确认要解除“{first.group(1).strip()}”的授权吗" in chat.text("取消第一个")
     assert "已取消" in chat.text("不")
-    # Nothing waits for an answer now: a bare yes is acknowledged and changes nothing.
+    # Nothing waits for an answer now: a bare yes is acknowledged and changes nothing. A
+    # bare "yes" says nothing about the writer's language: the chat stays in Chinese.
     assert chat.text("好的") == "好的。还有什么可以帮您？"
-    assert chat.text("yes") == "OK. Is there anything else I can help with?"
+    assert chat.text("yes") == "好的。还有什么可以帮您？"
     with db.session() as s:
         assert {s.get(Consent, c).status for c in consents} == {"AUTH"}  # type: ignore[union-attr]
 
