@@ -235,8 +235,9 @@ def data_fingerprint(data_dir: Path, views: Sequence[str] = VIEWS) -> str:
     """Hash the training files, the training code and the library versions."""
     digest = hashlib.sha256()
     digest.update(f"{FORMAT_VERSION}|{','.join(views)}|sklearn {sklearn.__version__}".encode())
-    for module in ("estimators.py", "model.py", "encoders.py", "text.py", "script.py"):
-        digest.update((Path(__file__).parent / module).read_bytes())
+    here = Path(__file__).parent
+    for module in ("estimators.py", "model.py", "../../kit/encoders.py", "text.py", "script.py"):
+        digest.update((here / module).read_bytes())
     for file in sorted(p for p in data_dir.rglob("*") if p.suffix in {".yml", ".yaml"}):
         digest.update(file.relative_to(data_dir).as_posix().encode())
         digest.update(file.read_bytes())

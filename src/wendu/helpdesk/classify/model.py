@@ -28,8 +28,8 @@ def _texts(X: Any) -> list[str]:
 
 
 def _embed(texts: Sequence[str]) -> np.ndarray:
-    # The assistant owns the process-wide encoder singletons; reuse them so USE loads once.
-    from wendu.assistant.nlu.encoders import embed
+    # The process-wide encoder singletons are shared with the NLU; USE loads once.
+    from wendu.kit.encoders import embed
 
     return embed("use", list(texts))
 
