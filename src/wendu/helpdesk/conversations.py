@@ -20,10 +20,13 @@ from wendu.helpdesk.models import CHANNELS, PRIORITIES, Conversation, Message
 from wendu.kit.ids import new_id
 from wendu.kit.masking import mask_deep, mask_sensitive
 from wendu.ledger.models import Customer
+from wendu.sentiment import analyse
 
 AUTHOR_TYPES = ("customer", "assistant", "agent", "system")
 HANDOFF_REASONS = ("customer_asked", "anger", "fallbacks", "complaint", "agent_transfer", "other")
 OPEN_STATUSES = ("bot", "queued", "assigned")
+
+MAX_MESSAGE = 4000  # characters in one message
 
 
 def _subject(conversation: Conversation) -> Subject:
@@ -103,7 +106,7 @@ def add_message(
     text = body.strip()
     if not text:
         raise bad_request("a message needs text", path="body", key="reply_empty")
-    if len(text) > 4000:
+    if len(text) > MAX_MESSAGE:
         raise bad_request(
             "a message has at most 4000 characters", path="body", key="reply_too_long"
         )
@@ -142,6 +145,24 @@ def add_message(
         conversation.first_agent_reply_at = now
     session.flush()
     return message
+
+
+def add_customer_message(session: Session, conversation: Conversation, body: str) -> Message:
+    """Append the customer's own message, scored by the sentiment model.
+
+    Its score moves the conversation's sentiment (and so the priority of a hand-off), and
+    its emotion is shown to the agent beside the message.
+    """
+    text = body.strip()
+    mood = analyse(text) if 0 < len(text) <= MAX_MESSAGE else None  # else add_message refuses
+    return add_message(
+        session,
+        conversation,
+        author_type="customer",
+        body=body,
+        sentiment=mood.score if mood else None,
+        emotion=mood.emotion if mood else None,
+    )
 
 
 def transcript(

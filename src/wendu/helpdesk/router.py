@@ -749,7 +749,7 @@ def channel_start(body: ChannelStartIn, db: DatabaseDep, settings: SettingsDep) 
             language=body.language,
             subject=body.subject,
         )
-        conv_service.add_message(session, conversation, author_type="customer", body=body.body)
+        conv_service.add_customer_message(session, conversation, body.body)
         return ChannelStartOut(
             conversation_id=conversation.id,
             token=sign(settings.secret_key, CHANNEL_PURPOSE, conversation.id),
@@ -772,9 +772,7 @@ def channel_message(
     """Post the customer's message."""
     with db.session() as session:
         conversation = _channel_conversation(session, settings, conversation_id, token)
-        message = conv_service.add_message(
-            session, conversation, author_type="customer", body=body.body
-        )
+        message = conv_service.add_customer_message(session, conversation, body.body)
         for ticket in tickets.open_tickets_of_conversation(session, conversation.id):
             tickets.record_customer_reply(session, ticket)
         if conversation.status == "queued":

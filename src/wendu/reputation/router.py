@@ -34,7 +34,7 @@ class MentionBatch(BaseModel):
 
 def sentiment_scorer() -> service.Scorer:
     """Return the shared sentiment model's score function."""
-    from wendu.assistant.sentiment import analyse
+    from wendu.sentiment import analyse
 
     return lambda text: analyse(text).score
 

@@ -50,7 +50,6 @@ from wendu.assistant.flows.api import BankApi
 from wendu.assistant.flows.clock import BankClock
 from wendu.assistant.knowledge import answer as knowledge_answer
 from wendu.assistant.nlu.text import chat_script, says_no_language
-from wendu.assistant.sentiment import analyse
 from wendu.assistant.traditional import to_script
 from wendu.config import get_settings
 from wendu.db import Database, utcnow
@@ -63,6 +62,7 @@ from wendu.helpdesk.tickets import create_ticket
 from wendu.identity.tokens import AccessContext
 from wendu.kit.ids import new_id
 from wendu.kit.masking import mask_deep, mask_sensitive
+from wendu.sentiment import analyse
 
 WITH_PERSON = ("queued", "assigned")
 LEASE = timedelta(seconds=150)  # longer than a turn can take (a few API calls of <= 30 s)
@@ -533,7 +533,9 @@ async def _run_turn(
     fx_prefix: list[str] = []
     if state.get("handed_off"):
         # The agent handed the chat back: the assistant resumes with a fresh task state.
-        state.update(handed_off=False, flow=None, pending=None, fallbacks=0, sentiments=[])
+        state.update(
+            handed_off=False, flow=None, pending=None, fallbacks=0, sentiments=[], angers=[]
+        )
         state.pop("queue_notice", None)
         fx_prefix.append(say("resumed", understanding.language))
 

@@ -19,9 +19,9 @@ from wendu.assistant.flows import tasks
 from wendu.assistant.flows.api import ApiFailed, ApiRefused, BankApi
 from wendu.assistant.flows.clock import BankClock
 from wendu.assistant.nlu.entities import find_dates
-from wendu.assistant.sentiment import Sentiment, anger_rising
 from wendu.config import get_settings
 from wendu.kit.masking import mask_sensitive
+from wendu.sentiment import Sentiment, anger_rising
 
 CONFIDENT = 0.55
 # Out of scope this surely is off-topic (weather, jokes), not a banking request misread.
@@ -237,6 +237,7 @@ def new_state() -> dict[str, Any]:
         "fallbacks": 0,
         "sentiments": [],
         "emotions": [],
+        "angers": [],
         "handed_off": False,
     }
 
@@ -276,6 +277,7 @@ class Turn:
         self.state["intents"] = (self.state["intents"] + [u.intent])[-MAX_HISTORY:]
         self.state["sentiments"] = (self.state["sentiments"] + [u.sentiment.score])[-10:]
         self.state["emotions"] = (self.state["emotions"] + [u.sentiment.emotion])[-10:]
+        self.state["angers"] = [*self.state.get("angers", []), u.sentiment.anger][-10:]
         if self.state.get("paused") and self._resumes():
             await self._resume()
             return self.fx
@@ -292,7 +294,7 @@ class Turn:
             return self.fx
         complaint = u.intent == "make_complaint" and u.confident
         complaint = complaint and not asks_about_task(u.text, u.intent)  # 投诉怎么处理: an answer
-        if anger_rising(self.state["sentiments"]):
+        if anger_rising(self.state["angers"]):  # calibrated P(angry) per message
             # An angry customer goes to a person at once; a complaint is registered too.
             self._hand_off("complaint" if complaint else "anger", "handoff_anger")
             if complaint:

@@ -12,6 +12,7 @@ import typer
 
 from wendu.assistant.nlu.data import TrainingDataError, default_data_dir, load_training_data
 from wendu.assistant.nlu.encoders import VIEWS
+from wendu.sentiment.cli import sentiment_command
 
 app = typer.Typer(help="Intent and entity understanding (zh/en) for the assistant.",
                   no_args_is_help=True)  # fmt: skip
@@ -117,3 +118,8 @@ def _bank_now() -> datetime:
     from wendu.config import get_settings
 
     return datetime.now(ZoneInfo(get_settings().timezone))
+
+
+# The sentiment model is its own domain (``wendu.sentiment``); its command lives here so
+# ``wendu nlu`` stays the one place for text understanding.
+app.command("sentiment")(sentiment_command)

@@ -1,0 +1,45 @@
+"""Per-message sentiment for callers (assistant, helpdesk, reputation) and the anger rule."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from wendu.sentiment.model import Sentiment, load_default_model
+
+#: One message this likely to be angry goes to a person at once.
+ANGER_AT_ONCE = 0.85
+#: Two messages in a row at least this likely to be angry go to a person.
+ANGER_SUSTAINED = 0.6
+
+
+def analyse(text: str) -> Sentiment:
+    """Score TEXT (zh-Hans, zh-Hant or en) with the shipped model.
+
+    Nothing is memoised: customers' messages are not kept in memory after scoring.
+    """
+    return load_default_model().analyse(text)
+
+
+def analyse_many(texts: Sequence[str]) -> list[Sentiment]:
+    """Score several texts in one batch."""
+    return load_default_model().analyse_many(list(texts))
+
+
+def anger_rising(
+    angers: Sequence[float],
+    *,
+    at_once: float = ANGER_AT_ONCE,
+    sustained: float = ANGER_SUSTAINED,
+) -> bool:
+    """Return True when the customer's anger needs a person.
+
+    ``angers`` are the calibrated P(angry) of the customer's messages, oldest first:
+    the last one is at least ``at_once``, or the last two are both at least
+    ``sustained``. A neutral question or a calm complaint sits far below either, so
+    however many of them come in a row they never hand the chat off as anger.
+    """
+    if not angers:
+        return False
+    if angers[-1] >= at_once:
+        return True
+    return len(angers) >= 2 and min(angers[-2:]) >= sustained
