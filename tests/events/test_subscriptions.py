@@ -156,6 +156,15 @@ def test_malformed_json_and_missing_token(
         "https://[::ffff:10.0.0.1]/cb",
         "https://0.0.0.0/cb",
         "http://93.184.216.34/cb",  # plain http is refused in production
+        # IPv6 forms that carry an IPv4 address the network may translate and deliver:
+        "https://[2002:7f00:1::1]/cb",  # 6to4 of 127.0.0.1
+        "https://[2002:a00:1::1]/cb",  # 6to4 of 10.0.0.1
+        "https://[2002:808:808::1]/cb",  # 6to4 even of a public address: refused outright
+        "https://[64:ff9b::7f00:1]/cb",  # NAT64 of 127.0.0.1
+        "https://[64:ff9b::a9fe:a9fe]/cb",  # NAT64 of 169.254.169.254
+        "https://[64:ff9b:1::a00:1]/cb",  # local-use NAT64 (RFC 8215)
+        "https://[2001:0:4136:e378:8000:63bf:80ff:fffe]/cb",  # Teredo, client 127.0.0.1
+        "https://[::7f00:1]/cb",  # IPv4-compatible (deprecated) 127.0.0.1
     ],
 )
 def test_internal_callbacks_are_refused_in_production(db: Database, url: str) -> None:

@@ -52,11 +52,23 @@ def check_syntax(url: str, *, production: bool) -> None:
         raise CallbackRefused("CallbackUrl has an invalid port")
 
 
+# IPv6 prefixes whose addresses embed an IPv4 address that a relay or translator on the
+# path may deliver to (6to4, Teredo, NAT64 well-known and local-use, IPv4-compatible): a
+# partner's server has a native address, so these are refused whatever they embed.
+TRANSLATED_PREFIXES = tuple(
+    ipaddress.IPv6Network(prefix)
+    for prefix in ("2002::/16", "2001::/32", "64:ff9b::/96", "64:ff9b:1::/48", "::/96")
+)
+
+
 def is_public_address(address: str) -> bool:
     """Return True when ``address`` is a globally routable unicast address."""
     ip = ipaddress.ip_address(address.split("%", 1)[0])
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped
+    if isinstance(ip, ipaddress.IPv6Address):
+        if ip.ipv4_mapped is not None:
+            ip = ip.ipv4_mapped
+        elif any(ip in prefix for prefix in TRANSLATED_PREFIXES):
+            return False
     return not (
         ip.is_private
         or ip.is_loopback
