@@ -48,8 +48,15 @@ class Settings(BaseSettings):
     # Initial access token for POST /register in production (RFC 7591); unset closes it.
     registration_access_token: str | None = None
 
+    # How old a request signature's OB iat may be: a captured signed request cannot be
+    # replayed after this long (an idempotent retry within it may reuse its signature).
+    jws_max_age_seconds: int = 3600
+
     rate_limit_per_minute: int = 600
     rate_limit_burst: int = 100
+
+    # Serve /openapi.json, /docs and /redoc (a production deployment may turn them off).
+    api_docs: bool = True
 
     run_worker_in_process: bool = True
     # Load the assistant's models while the app starts, before it accepts chat.

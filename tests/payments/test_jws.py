@@ -122,3 +122,45 @@ def test_partner_without_a_key_skips_signing_only_in_sandbox(bank: Bank) -> None
     with pytest.raises(WenduError) as refused:
         verify_request_signature(None, b"{}", partner, production)
     assert refused.value.items[0].code == "U010"
+
+
+@pytest.mark.parametrize(
+    "crit",
+    [
+        [[OB_IAT], OB_ISS, OB_TAN],
+        [{"a": 1}, OB_IAT, OB_ISS, OB_TAN],
+        [OB_IAT, OB_ISS, OB_TAN, 7],
+        {OB_IAT: 1},
+        OB_IAT,
+        [],
+    ],
+)
+def test_a_crit_of_the_wrong_shape_is_a_400(bank: Bank, crit: Any) -> None:
+    tpp = bank.tpp()
+    raw = json.dumps(payment_consent_body()).encode()
+    response = bank.post(
+        CONSENTS,
+        None,
+        tpp.client_token,
+        raw=raw,
+        headers={"x-jws-signature": _forge(tpp, raw, crit=crit)},
+    )
+    assert response.status_code == 400, response.text
+    assert response.json()["Errors"][0]["ErrorCode"] == "U010"
+
+
+def test_a_signature_older_than_the_window_is_refused(bank: Bank) -> None:
+    tpp = bank.tpp()
+    raw = json.dumps(payment_consent_body()).encode()
+    window = bank.settings.jws_max_age_seconds
+    for age, status in ((window + 60, 400), (window - 60, 201), (10**12, 400)):
+        signature = _forge(tpp, raw, **{OB_IAT: int(time.time()) - age})
+        response = bank.post(
+            CONSENTS, None, tpp.client_token, raw=raw, headers={"x-jws-signature": signature}
+        )
+        assert response.status_code == status, (age, response.text)
+    huge = _forge(tpp, raw, **{OB_IAT: 10**30})
+    response = bank.post(
+        CONSENTS, None, tpp.client_token, raw=raw, headers={"x-jws-signature": huge}
+    )
+    assert response.status_code == 400, response.text

@@ -1,7 +1,8 @@
 """Verify the OB ``x-jws-signature``: a detached JWS (PS256) over the exact request body.
 
 The protected header names the partner's registered key (``kid``) and carries the OB claims
-listed in ``crit``: ``http://openbanking.org.uk/iat`` (not in the future),
+listed in ``crit``: ``http://openbanking.org.uk/iat`` (not in the future, and no older than
+``Settings.jws_max_age_seconds``),
 ``http://openbanking.org.uk/iss`` (the partner's client id) and
 ``http://openbanking.org.uk/tan`` (the trust anchor). The signing input is
 ``base64url(header) + "." + base64url(body)``; the token on the wire is ``header..signature``.
@@ -93,7 +94,7 @@ def verify_request_signature(
         raise _invalid("x-jws-signature is not valid base64url JSON") from exc
     if not isinstance(header, dict):
         raise _invalid("The JWS header must be a JSON object")
-    _check_header(header, partner)
+    _check_header(header, partner, settings)
     public_key = serialization.load_pem_public_key(partner.signing_public_key_pem.encode())
     if not isinstance(public_key, rsa.RSAPublicKey):
         raise _invalid("The partner's registered key is not an RSA key")
@@ -104,7 +105,7 @@ def verify_request_signature(
         raise _invalid("The x-jws-signature does not match the request body") from exc
 
 
-def _check_header(header: dict[str, Any], partner: Partner) -> None:
+def _check_header(header: dict[str, Any], partner: Partner, settings: Settings) -> None:
     if header.get("alg") != "PS256":
         raise _invalid("The JWS algorithm must be PS256")
     if header.get("kid") != partner.signing_kid:
@@ -112,13 +113,21 @@ def _check_header(header: dict[str, Any], partner: Partner) -> None:
     if header.get("b64") is not None:
         raise _invalid("The b64 header is not used in OB v4 signatures")
     crit = header.get("crit")
-    if not isinstance(crit, list) or set(crit) != CRIT:
+    if (
+        not isinstance(crit, list)
+        or not all(isinstance(name, str) for name in crit)
+        or len(crit) != len(CRIT)
+        or set(crit) != CRIT
+    ):
         raise _invalid("The JWS crit header must list exactly the OB iat, iss and tan claims")
     iat = header.get(OB_IAT)
     if not isinstance(iat, int) or isinstance(iat, bool):
         raise _invalid("The OB iat claim must be a number of seconds")
-    if iat > time.time() + MAX_CLOCK_SKEW_SECONDS:
+    now = time.time()
+    if iat > now + MAX_CLOCK_SKEW_SECONDS:
         raise _invalid("The OB iat claim is in the future")
+    if iat < now - settings.jws_max_age_seconds:
+        raise _invalid("The OB iat claim is too old; sign the request again")
     if header.get(OB_ISS) != partner.client_id:
         raise _invalid("The OB iss claim must be the partner's client id")
     if header.get(OB_TAN) != TRUST_ANCHOR:
