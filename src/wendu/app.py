@@ -77,6 +77,8 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
         # FastAPI's pages load Swagger UI and ReDoc from a CDN; wendu.apidocs serves /docs.
         docs_url=None,
         redoc_url=None,
+        # WENDU_API_DOCS=false serves neither the schema nor the pages that render it.
+        openapi_url="/openapi.json" if settings.api_docs else None,
     )
     app.state.settings = settings
     app.state.db = db

@@ -144,3 +144,22 @@ def _user(session: Session, username: str) -> StaffUser:
     from sqlalchemy import select
 
     return session.execute(select(StaffUser).where(StaffUser.username == username)).scalar_one()
+
+
+def test_console_pages_cannot_be_framed_or_cached(app, staff: tuple[str, str]) -> None:  # type: ignore[no-untyped-def]
+    anonymous = TestClient(app)
+    browser = _login(app, *staff)
+    pages = [
+        anonymous.get("/console/login"),
+        anonymous.get("/console", follow_redirects=False),
+        browser.get("/console"),
+        browser.get("/console/partners"),
+        browser.get("/console/tickets/no-such-ticket"),
+    ]
+    for page in pages:
+        assert page.headers.get("x-frame-options") == "DENY", page.url
+        csp = page.headers.get("content-security-policy", "")
+        assert "frame-ancestors 'none'" in csp and "default-src 'self'" in csp, page.url
+        assert "script-src 'self'" in csp and "'unsafe-inline'" not in csp, page.url
+        assert page.headers.get("cache-control") == "no-store", page.url
+        assert page.headers.get("x-content-type-options") == "nosniff", page.url

@@ -40,3 +40,15 @@ def test_health_is_503_when_the_database_is_unreachable(
     # The bare route still answers: it never touches the database.
     assert client.get("/ping").json() == {"status": "ok"}
     down.dispose()
+
+
+def test_api_docs_can_be_turned_off(settings: Settings, db: Database) -> None:
+    with TestClient(create_app(settings, database=db)) as on:
+        assert on.get("/openapi.json").status_code == 200
+        assert on.get("/docs").status_code == 200
+    closed = settings.model_copy(update={"api_docs": False})
+    with TestClient(create_app(closed, database=db)) as off:
+        for path in ("/openapi.json", "/docs", "/redoc", "/docs/oauth2-redirect"):
+            response = off.get(path)
+            assert response.status_code == 404, path
+            assert response.json()["Errors"][0]["ErrorCode"] == "U004"

@@ -22,6 +22,21 @@ from wendu.errors import WenduError
 
 log = logging.getLogger("wendu.console")
 
+STATIC_PREFIX = "/console/static/"
+# Every console page and redirect: never framed (clickjacking), never stored by a browser or
+# proxy (customer data on a shared PC), scripts and styles only from the console's own files.
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+)
+PAGE_HEADERS = {
+    "Content-Security-Policy": CONTENT_SECURITY_POLICY,
+    "X-Frame-Options": "DENY",
+    "Cache-Control": "no-store",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+}
+
 
 def interaction_id(request: Request) -> str | None:
     """Return the request's interaction id (the reference staff can quote to support)."""
@@ -70,6 +85,13 @@ class ConsoleRoute(APIRoute):
         handle = super().get_route_handler()
 
         async def console_handler(request: Request) -> Response:
+            response = await serve(request)
+            if not request.url.path.startswith(STATIC_PREFIX):
+                for name, value in PAGE_HEADERS.items():
+                    response.headers[name] = value
+            return response
+
+        async def serve(request: Request) -> Response:
             try:
                 return await handle(request)
             except WenduError as exc:
