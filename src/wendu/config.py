@@ -55,6 +55,9 @@ class Settings(BaseSettings):
     rate_limit_per_minute: int = 600
     rate_limit_burst: int = 100
 
+    # Bodies larger than this are refused with 413 before any of it is parsed.
+    max_request_body_bytes: int = 1024 * 1024
+
     # Serve /openapi.json, /docs and /redoc (a production deployment may turn them off).
     api_docs: bool = True
 

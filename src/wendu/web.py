@@ -96,6 +96,7 @@ IP_LIMITED_PREFIXES: tuple[str, ...] = (
 )
 # Where get_access leaves the partner's rate-limit decision for the response headers.
 RATE_LIMIT_STATE = "rate_limit"
+DEFAULT_MAX_BODY_BYTES = 1024 * 1024
 _IID = INTERACTION_HEADER.encode()
 
 
@@ -103,9 +104,15 @@ class EdgeMiddleware:
     """Per request: interaction id, content negotiation on the open API, per-IP limits, and
     the ``x-fapi-interaction-id`` / ``X-Rate-Limit-*`` response headers."""
 
-    def __init__(self, app: ASGIApp, limiter: RateLimiter | None = None) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        limiter: RateLimiter | None = None,
+        max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
+    ) -> None:
         self.app = app
         self.limiter = limiter
+        self.max_body_bytes = max_body_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -151,6 +158,13 @@ class EdgeMiddleware:
             state[RATE_LIMIT_STATE] = decision
             if not decision.allowed:
                 refusal = too_many_requests(decision.retry_after)
+        if refusal is None and content_length is not None:
+            refusal = _declared_size_refusal(content_length, self.max_body_bytes)
+        if refusal is None and (chunked or content_length is not None):
+            body, refusal = await _read_body(receive, self.max_body_bytes)
+            if refusal is None and _may_be_json(content_type):
+                refusal = _surrogate_refusal(body)
+            receive = _replay(body, receive)
         if refusal is not None:
             await _send_error(refusal, interaction_id, state, send)
             return
@@ -168,6 +182,75 @@ class EdgeMiddleware:
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
+
+
+def _too_large(limit: int) -> WenduError:
+    return WenduError(413, [ErrorItem("U002", f"The request body is larger than {limit} bytes")])
+
+
+def _declared_size_refusal(content_length: bytes, limit: int) -> WenduError | None:
+    """Refuse a declared Content-Length over ``limit`` before reading any of the body."""
+    text = content_length.strip()
+    if not text.isdigit() or not text.isascii():
+        return WenduError(400, [ErrorItem("U002", "Content-Length is not a number")])
+    return _too_large(limit) if len(text) > 18 or int(text) > limit else None
+
+
+async def _read_body(receive: Receive, limit: int) -> tuple[bytes, WenduError | None]:
+    """Read the whole body, stopping with a 413 as soon as it passes ``limit`` bytes."""
+    chunks: list[bytes] = []
+    size = 0
+    while True:
+        message = await receive()
+        if message["type"] != "http.request":
+            break  # the client went away: the app sees an empty body and the disconnect
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > limit:
+            return b"", _too_large(limit)
+        chunks.append(chunk)
+        if not message.get("more_body", False):
+            break
+    return b"".join(chunks), None
+
+
+def _replay(body: bytes, receive: Receive) -> Receive:
+    """Return a ``receive`` that hands the app the body already read, then the real stream."""
+    sent = False
+
+    async def replay() -> Message:
+        nonlocal sent
+        if not sent:
+            sent = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        return await receive()
+
+    return replay
+
+
+def _may_be_json(content_type: bytes | None) -> bool:
+    # FastAPI reads a body without a Content-Type as JSON too.
+    if content_type is None:
+        return True
+    media = content_type.decode("latin-1").split(";", 1)[0].strip().lower()
+    return media == "application/json" or media.endswith("+json")
+
+
+def _surrogate_refusal(body: bytes) -> WenduError | None:
+    """Refuse JSON holding a lone UTF-16 surrogate ("\\ud800"): Python's parser accepts it,
+    but no database or response can encode it, so it would fail later as a 500."""
+    import orjson
+
+    if b"\\u" not in body and b"\xed" not in body:
+        return None
+    try:
+        orjson.loads(body)
+    except orjson.JSONDecodeError as exc:
+        if "surrogate" in str(exc):
+            return WenduError(
+                400, [ErrorItem("U002", "The JSON body holds an unpaired UTF-16 surrogate")]
+            )
+    return None
 
 
 def _limit_only(decision: Decision) -> list[tuple[bytes, bytes]]:
@@ -265,5 +348,7 @@ def install_platform(app: FastAPI, settings: Settings, db: Database) -> None:
     hooks[0].append(start)
     hooks[1].append(stop)
     # add_middleware wraps: the last added runs first, so audit sees the edge's refusals.
-    app.add_middleware(EdgeMiddleware, limiter=limiter)
+    app.add_middleware(
+        EdgeMiddleware, limiter=limiter, max_body_bytes=settings.max_request_body_bytes
+    )
     app.add_middleware(AuditMiddleware, writer=writer)

@@ -29,6 +29,7 @@ from wendu.errors import WenduError, forbidden
 from wendu.helpdesk import reports
 from wendu.identity.models import StaffUser
 from wendu.identity.staff import WRITE_ROLES
+from wendu.kit.instants import in_range
 
 router = APIRouter(prefix="/console", include_in_schema=False, route_class=ConsoleRoute)
 
@@ -308,8 +309,8 @@ def _parse_day(value: str | None) -> dt.datetime | None:
     if not value:
         return None
     try:
-        return dt.datetime.fromisoformat(value).replace(tzinfo=dt.UTC)
-    except ValueError:
+        return in_range(dt.datetime.fromisoformat(value).replace(tzinfo=dt.UTC))
+    except ValueError:  # not a date, or outside the years the code can compute with
         return None
 
 

@@ -90,6 +90,8 @@ from wendu.helpdesk.schemas import (
 )
 from wendu.helpdesk.staff_actions import audit_staff_action
 from wendu.identity.staff import authenticate
+from wendu.kit.ids import MAX_ROW_ID
+from wendu.kit.instants import in_range
 from wendu.kit.signing import sign, unsign
 from wendu.ledger.port import CoreBank
 from wendu.ledger.sandbox import core_bank_for
@@ -613,10 +615,15 @@ def _report_staff(staff: Staff) -> Staff:
 
 
 def _window(start: dt.datetime | None, end: dt.datetime | None) -> tuple[dt.datetime, dt.datetime]:
-    end = end or utcnow() + dt.timedelta(seconds=1)
-    start = start or end - dt.timedelta(days=30)
-    if start.tzinfo is None or end.tzinfo is None:
+    if (start is not None and start.tzinfo is None) or (end is not None and end.tzinfo is None):
         raise bad_request("start and end need a time zone", code="U003", path="start")
+    try:
+        end = in_range(end or utcnow() + dt.timedelta(seconds=1))
+        start = in_range(start or end - dt.timedelta(days=30))
+    except (ValueError, OverflowError) as exc:
+        raise bad_request(
+            "start and end must lie between the years 0001 and 9999", code="U003", path="start"
+        ) from exc
     if start >= end:
         raise bad_request("start must be before end", code="U003", path="start")
     return start, end
@@ -807,7 +814,7 @@ def channel_messages(
     db: DatabaseDep,
     settings: SettingsDep,
     token: ConversationToken = None,
-    after: Annotated[int, Query(ge=0)] = 0,
+    after: Annotated[int, Query(ge=0, le=MAX_ROW_ID)] = 0,
 ) -> ChannelMessagesOut:
     """Return the public messages after ``after`` (private notes never leave the desk)."""
     with db.session(write=False) as session:

@@ -27,6 +27,7 @@ from wendu.errors import bad_request, forbidden
 from wendu.helpdesk.models import Conversation
 from wendu.identity.deps import bearer_token
 from wendu.identity.tokens import AccessContext, verify_access_token
+from wendu.kit.ids import MAX_ROW_ID, cursor_of
 from wendu.ratelimit import RateLimiter
 from wendu.web import record_rate_limit
 
@@ -184,7 +185,9 @@ async def transcript(
     request: Request,
     chat_id: ChatId,
     caller: CallerDep,
-    after: Annotated[int, Query(ge=0, description="Only messages after this id")] = 0,
+    after: Annotated[
+        int, Query(ge=0, le=MAX_ROW_ID, description="Only messages after this id")
+    ] = 0,
     limit: Annotated[int, Query(ge=1, le=500)] = 200,
 ) -> dict[str, Any]:
     """Return the chat's transcript as stored (card and ID numbers masked), oldest first.
@@ -212,7 +215,7 @@ async def events(
     caller: CallerDep,
     wait: Annotated[float, Query(ge=0, le=60, description="Seconds to keep the stream open")] = 25,
     last_event_id: Annotated[str | None, Header(alias="Last-Event-ID")] = None,
-    after: Annotated[int | None, Query(ge=0)] = None,
+    after: Annotated[int | None, Query(ge=0, le=MAX_ROW_ID)] = None,
 ) -> StreamingResponse:
     """Stream the assistant's and agents' messages as server-sent events.
 
@@ -220,13 +223,7 @@ async def events(
     id, so a client reconnecting with ``Last-Event-ID`` misses nothing.
     """
     db = _db(request)
-    start = (
-        after
-        if after is not None
-        else int(last_event_id or 0)
-        if (last_event_id or "0").isdigit()
-        else 0
-    )
+    start = after if after is not None else cursor_of(last_event_id) or 0
     # Check access before the stream starts, so an unknown chat is a plain 400.
     first, status = await run_in_threadpool(_events_after, db, chat_id, caller.access, start)
 
