@@ -61,6 +61,14 @@ class Settings(BaseSettings):
     # Serve /openapi.json, /docs and /redoc (a production deployment may turn them off).
     api_docs: bool = True
 
+    # Staff sign-in: after this many failures of one account (or one client IP) within 15
+    # minutes, it is locked for signin_lockout_seconds, doubling per further failure up to
+    # signin_max_lockout_seconds; the API answers 429 with Retry-After meanwhile.
+    signin_max_failures: int = 5
+    signin_ip_max_failures: int = 50
+    signin_lockout_seconds: int = 30
+    signin_max_lockout_seconds: int = 900
+
     run_worker_in_process: bool = True
     # Load the assistant's models while the app starts, before it accepts chat.
     warm_start: bool = True

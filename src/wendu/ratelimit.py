@@ -193,3 +193,83 @@ def make_limiter(settings: Settings, *, prefix: str = "wendu:rl:") -> RateLimite
         ip_per_minute=settings.rate_limit_per_minute,
         ip_burst=settings.rate_limit_burst,
     )
+
+
+class SignInThrottle:
+    """Failed sign-ins per account and per client IP, with exponential back-off.
+
+    After ``max_failures`` failures of one key (an account name or an IP) within
+    ``window_seconds``, that key is locked for ``base_seconds``, doubling with every further
+    failure up to ``max_seconds``. Success clears the account's count (not the IP's). Unknown
+    usernames count like real ones, so a lock says nothing about whether an account exists.
+    Kept in this process (like the rate limits without Redis): with N API processes an
+    attacker gets at most N times the budget before every process locks the key.
+    """
+
+    def __init__(
+        self,
+        *,
+        max_failures: int,
+        ip_max_failures: int,
+        base_seconds: float,
+        max_seconds: float,
+        window_seconds: float = 900.0,
+        max_keys: int = 100_000,
+    ) -> None:
+        self.max_failures = max_failures
+        self.ip_max_failures = ip_max_failures
+        self.base_seconds = base_seconds
+        self.max_seconds = max_seconds
+        self.window_seconds = window_seconds
+        self._max_keys = max_keys
+        # key -> (failures, last failure, locked until), all on the monotonic clock
+        self._state: OrderedDict[str, tuple[int, float, float]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    @staticmethod
+    def _keys(account: str, ip: str) -> tuple[str, str]:
+        return f"acct:{account.strip().lower()[:128]}", f"ip:{ip}"
+
+    def retry_after(self, account: str, ip: str) -> int:
+        """Return the seconds until ``account`` may try again from ``ip`` (0: now)."""
+        now = time.monotonic()
+        with self._lock:
+            waits = [
+                self._state.get(key, (0, 0.0, 0.0))[2] - now for key in self._keys(account, ip)
+            ]
+        wait = max(waits)
+        return math.ceil(wait) if wait > 0 else 0
+
+    def failed(self, account: str, ip: str) -> None:
+        """Count one failed sign-in of ``account`` from ``ip``."""
+        now = time.monotonic()
+        account_key, ip_key = self._keys(account, ip)
+        with self._lock:
+            for key, limit in ((account_key, self.max_failures), (ip_key, self.ip_max_failures)):
+                failures, last, _ = self._state.get(key, (0, now, 0.0))
+                if now - last > self.window_seconds:
+                    failures = 0
+                failures += 1
+                locked_until = 0.0
+                if failures >= limit:
+                    backoff = self.base_seconds * 2 ** min(failures - limit, 30)
+                    locked_until = now + min(self.max_seconds, backoff)
+                self._state[key] = (failures, now, locked_until)
+                self._state.move_to_end(key)
+            while len(self._state) > self._max_keys:
+                self._state.popitem(last=False)
+
+    def succeeded(self, account: str) -> None:
+        """Forget the account's failures after a successful sign-in."""
+        with self._lock:
+            self._state.pop(self._keys(account, "")[0], None)
+
+
+def make_signin_throttle(settings: Settings) -> SignInThrottle:
+    """Build the staff sign-in throttle from the settings."""
+    return SignInThrottle(
+        max_failures=settings.signin_max_failures,
+        ip_max_failures=settings.signin_ip_max_failures,
+        base_seconds=settings.signin_lockout_seconds,
+        max_seconds=settings.signin_max_lockout_seconds,
+    )

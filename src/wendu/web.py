@@ -23,7 +23,7 @@ from wendu.audit.writer import AuditWriter
 from wendu.config import Settings
 from wendu.db import Database
 from wendu.errors import ErrorItem, WenduError, error_code, too_many_requests
-from wendu.ratelimit import Decision, RateLimiter, make_limiter
+from wendu.ratelimit import Decision, RateLimiter, make_limiter, make_signin_throttle
 
 log = logging.getLogger("wendu.web")
 
@@ -91,6 +91,7 @@ IP_LIMITED_PREFIXES: tuple[str, ...] = (
     "/as/",
     "/login",
     "/console/login",
+    "/helpdesk/v1/auth/",
     "/customer/login",
     "/register",
 )
@@ -333,6 +334,7 @@ def install_platform(app: FastAPI, settings: Settings, db: Database) -> None:
     limiter = make_limiter(settings)
     app.state.audit = writer
     app.state.rate_limiter = limiter
+    app.state.signin_throttle = make_signin_throttle(settings)
 
     async def start(_app: FastAPI) -> None:
         writer.start()

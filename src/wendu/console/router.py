@@ -25,7 +25,7 @@ from wendu.console.route import ConsoleRoute
 from wendu.console.static import static_response
 from wendu.deps import SessionDep
 from wendu.errors import not_found
-from wendu.identity.staff import authenticate
+from wendu.identity.staff import sign_in
 from wendu.kit.redirects import local_path
 
 router = APIRouter(include_in_schema=False, route_class=ConsoleRoute)
@@ -76,7 +76,14 @@ def login(
     next: Annotated[str, Form()] = "/console",
 ) -> Response:
     """Check the credentials and start a staff session."""
-    user = authenticate(session, username.strip(), password)
+    user = sign_in(
+        session,
+        request.app.state.signin_throttle,
+        username.strip(),
+        password,
+        client_ip=request.client.host if request.client else "unknown",
+        channel="console",
+    )
     if user is None:
         return render(
             request,

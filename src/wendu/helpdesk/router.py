@@ -89,7 +89,7 @@ from wendu.helpdesk.schemas import (
     TransferIn,
 )
 from wendu.helpdesk.staff_actions import audit_staff_action
-from wendu.identity.staff import authenticate
+from wendu.identity.staff import sign_in
 from wendu.kit.ids import MAX_ROW_ID
 from wendu.kit.instants import in_range
 from wendu.kit.signing import sign, unsign
@@ -106,19 +106,33 @@ CHANNEL_TOKEN_MAX_AGE = 24 * 3600
 
 
 @router.post("/auth/token", operation_id="helpdesk_token")
-def create_token(body: TokenRequest, db: DatabaseDep, settings: SettingsDep) -> TokenResponse:
-    """Trade a staff username and password for a short-lived bearer token."""
+def create_token(
+    body: TokenRequest, request: Request, db: DatabaseDep, settings: SettingsDep
+) -> TokenResponse:
+    """Trade a staff username and password for a short-lived bearer token.
+
+    Failures are throttled per account and per client IP (429 with ``Retry-After`` once
+    locked) and recorded in the audit trail.
+    """
+    client = request.client.host if request.client else "unknown"
     with db.session() as session:
-        user = authenticate(session, body.username, body.password)
-        if user is None:
-            raise unauthorized("Unknown username or wrong password")
-        record(session, actor_type="staff", actor_id=user.username, action="helpdesk.token")
-        return TokenResponse(
-            access_token=issue_token(settings, user),
-            expires_in=TOKEN_TTL_SECONDS,
-            role=user.role,
-            staff_id=user.id,
+        user = sign_in(
+            session,
+            request.app.state.signin_throttle,
+            body.username,
+            body.password,
+            client_ip=client,
+            channel="api",
         )
+        if user is not None:
+            record(session, actor_type="staff", actor_id=user.username, action="helpdesk.token")
+            return TokenResponse(
+                access_token=issue_token(settings, user),
+                expires_in=TOKEN_TTL_SECONDS,
+                role=user.role,
+                staff_id=user.id,
+            )
+    raise unauthorized("Unknown username or wrong password")  # the failure's audit committed
 
 
 @router.get("/me", operation_id="helpdesk_me")
