@@ -163,3 +163,23 @@ def test_console_pages_cannot_be_framed_or_cached(app, staff: tuple[str, str]) -
         assert "script-src 'self'" in csp and "'unsafe-inline'" not in csp, page.url
         assert page.headers.get("cache-control") == "no-store", page.url
         assert page.headers.get("x-content-type-options") == "nosniff", page.url
+
+
+def test_logout_ends_the_session_on_the_server(app, staff: tuple[str, str]) -> None:  # type: ignore[no-untyped-def]
+    browser = _login(app, *staff)
+    kept = browser.cookies.get("wendu_staff")
+    assert kept
+    home = browser.get("/console")
+    out = browser.post(
+        "/console/logout", data={"csrf_token": _csrf(home.text)}, follow_redirects=False
+    )
+    assert out.status_code == 303
+    # A copy of the cookie taken before signing out (another tab, a thief) no longer works,
+    # neither in the console nor on the staff API.
+    replay = TestClient(app, cookies={"wendu_staff": kept})
+    assert replay.get("/console", follow_redirects=False).status_code == 303
+    assert replay.get("/helpdesk/v1/me").status_code == 401
+    # Signing in again starts a new session; the old one stays ended.
+    again = _login(app, *staff)
+    assert again.get("/console", follow_redirects=False).status_code == 200
+    assert replay.get("/console", follow_redirects=False).status_code == 303

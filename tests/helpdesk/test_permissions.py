@@ -211,10 +211,13 @@ def test_public_routes_need_their_own_tokens(world: World, client: TestClient) -
 def test_console_cookie_reads_but_writes_need_the_csrf_header(
     world: World, client: TestClient
 ) -> None:
+    from wendu.identity.sessions import open_session
     from wendu.kit.signing import derive, sign
 
     secret = client.app.state.settings.secret_key  # type: ignore[attr-defined]
-    cookie = sign(secret, "staff-session", f"{world.desk.members['agent'].id}:abcd")
+    with client.app.state.db.session() as s:  # type: ignore[attr-defined]
+        payload = open_session(s, "staff", world.desk.members["agent"].id, 3600)
+    cookie = sign(secret, "staff-session", payload)
     fresh = TestClient(client.app)  # type: ignore[arg-type]
     fresh.cookies.set("wendu_staff", cookie)
     assert fresh.get(f"{API}/me").status_code == 200

@@ -201,3 +201,18 @@ def test_console_login_next_is_checked_after_normalisation(app: FastAPI) -> None
     for sneaky in ("/console\t//evil.example/", "/console/\\/evil.example", "/console\n/x"):
         page = new_browser(app).get("/console/login", params={"next": sneaky})
         assert hidden(page.text, "next") == "/console", repr(sneaky)
+
+
+def test_logout_ends_the_customer_session_on_the_server(flow: Flow, world: World) -> None:
+    _log_in(flow.browser, world)
+    kept = flow.browser.cookies.get("wendu_customer")
+    assert kept
+    page = flow.browser.get("/customer/apps", params={"lang": "en"})
+    out = flow.browser.post(
+        "/customer/logout", data={"csrf_token": hidden(page.text, "csrf_token")}
+    )
+    assert out.status_code == 303
+    replay = new_browser(flow.browser.app)
+    replay.cookies.set("wendu_customer", kept)
+    assert replay.get("/customer/apps").status_code == 303
+    assert replay.get("/customer/v1/connected-apps").status_code == 401

@@ -7,10 +7,12 @@ from typing import Annotated
 
 from fastapi import Depends, Form, Request
 from fastapi.responses import Response
+from sqlalchemy.orm import Session
 
 from wendu.console.i18n import LANGUAGE_STATE
 from wendu.deps import SessionDep, SettingsDep
 from wendu.errors import forbidden
+from wendu.identity import sessions
 from wendu.identity.models import StaffUser
 from wendu.kit.signing import derive, sign, unsign
 
@@ -19,10 +21,11 @@ LOGIN_CSRF_COOKIE = "wendu_login_csrf"
 SESSION_MAX_AGE = 8 * 3600  # one working shift
 
 
-def start_session(response: Response, request: Request, user: StaffUser) -> None:
-    """Set the signed session cookie for ``user``."""
+def start_session(response: Response, request: Request, session: Session, user: StaffUser) -> None:
+    """Open a server-side session for ``user`` and set its signed cookie."""
     settings = request.app.state.settings
-    value = sign(settings.secret_key, "staff-session", f"{user.id}:{secrets.token_hex(8)}")
+    payload = sessions.open_session(session, "staff", user.id, SESSION_MAX_AGE)
+    value = sign(settings.secret_key, "staff-session", payload)
     response.set_cookie(
         SESSION_COOKIE,
         value,
@@ -34,8 +37,13 @@ def start_session(response: Response, request: Request, user: StaffUser) -> None
     )
 
 
-def end_session(response: Response) -> None:
-    """Remove the session cookie."""
+def end_session(response: Response, request: Request, session: Session) -> None:
+    """End the browser's session on the server and remove its cookie."""
+    raw = request.cookies.get(SESSION_COOKIE)
+    if raw:
+        settings = request.app.state.settings
+        payload = unsign(settings.secret_key, "staff-session", raw, max_age_seconds=SESSION_MAX_AGE)
+        sessions.end_session(session, "staff", payload)
     response.delete_cookie(SESSION_COOKIE, path="/")
 
 
@@ -47,9 +55,10 @@ def get_optional_staff(
     if not raw:
         return None
     value = unsign(settings.secret_key, "staff-session", raw, max_age_seconds=SESSION_MAX_AGE)
-    if value is None:
+    staff_id = sessions.subject_of(session, "staff", value)
+    if staff_id is None:
         return None
-    user = session.get(StaffUser, value.split(":", 1)[0])
+    user = session.get(StaffUser, staff_id)
     if user is None or not user.active:
         return None
     state = request.scope.setdefault("state", {})

@@ -94,16 +94,16 @@ def login(
             status_code=401,
         )
     response = RedirectResponse(_safe_next(next), status_code=303)
-    start_session(response, request, user)
+    start_session(response, request, session, user)
     response.delete_cookie(LOGIN_CSRF_COOKIE, path="/")
     return response
 
 
 @router.post("/console/logout")
-def logout(_csrf: CsrfChecked) -> Response:
-    """End the staff session."""
+def logout(request: Request, session: SessionDep, _csrf: CsrfChecked) -> Response:
+    """End the staff session, on the server too (the cookie stops working everywhere)."""
     response = RedirectResponse("/console/login", status_code=303)
-    end_session(response)
+    end_session(response, request, session)
     return response
 
 

@@ -24,6 +24,7 @@ from wendu.errors import forbidden, unauthorized, unknown_resource
 from wendu.helpdesk.models import Conversation, Ticket
 from wendu.helpdesk.routing import teams_of
 from wendu.identity.models import StaffUser
+from wendu.identity.sessions import subject_of
 from wendu.identity.staff import MANAGER_ROLES, WRITE_ROLES
 from wendu.kit.signing import derive, sign, unsign
 
@@ -103,13 +104,15 @@ def _bearer(request: Request) -> str | None:
     return value.strip() if scheme.lower() == "bearer" and value.strip() else None
 
 
-def _staff_id(request: Request, settings: Settings) -> str:
+def _staff_id(request: Request, settings: Settings) -> tuple[str, str | None]:
+    """Return the staff id the request names and, for the console cookie, its session
+    payload (which the caller checks is a live session)."""
     token = _bearer(request)
     if token is not None:
         value = unsign(settings.secret_key, TOKEN_PURPOSE, token, max_age_seconds=TOKEN_TTL_SECONDS)
         if value is None:
             raise unauthorized("The staff token is invalid or expired")
-        return value.split(":", 1)[0]
+        return value.split(":", 1)[0], None
     cookie = request.cookies.get(SESSION_COOKIE)
     if cookie:
         value = unsign(
@@ -121,7 +124,7 @@ def _staff_id(request: Request, settings: Settings) -> str:
                 expected = derive(settings.secret_key, "csrf", cookie)
                 if not sent or not secrets.compare_digest(sent, expected):
                     raise forbidden("A console write needs the session's X-CSRF-Token header")
-            return value.split(":", 1)[0]
+            return value.split(":", 1)[0], value
     raise unauthorized("A staff bearer token is required")
 
 
@@ -132,9 +135,11 @@ def get_current_staff(request: Request, settings: SettingsDep) -> Staff:
     holds the request's write transaction (SQLite writers queue on BEGIN IMMEDIATE, and a
     lookup blocking the event loop there would stall the commit that frees the lock).
     """
-    staff_id = _staff_id(request, settings)
+    staff_id, cookie_session = _staff_id(request, settings)
     db: Database = request.app.state.db
     with db.session(write=False) as session:
+        if cookie_session is not None and subject_of(session, "staff", cookie_session) is None:
+            raise unauthorized("The console session has ended; sign in again")
         user = session.get(StaffUser, staff_id)
         if user is None or not user.active:
             raise unauthorized("The staff account is not active")

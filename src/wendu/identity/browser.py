@@ -12,8 +12,11 @@ from urllib.parse import urlencode
 from fastapi import Request
 from fastapi.responses import HTMLResponse, Response
 from jinja2 import Environment, FileSystemLoader, select_autoescape
+from sqlalchemy.orm import Session
 
 from wendu.config import Settings
+from wendu.db import Database
+from wendu.identity import sessions
 from wendu.identity.texts import UI, permission_text
 from wendu.kit.signing import sign, unsign
 
@@ -94,8 +97,7 @@ def render(
     return HTMLResponse(html, status_code=status_code, headers=dict(PAGE_HEADERS))
 
 
-def customer_id_from(request: Request, settings: Settings) -> str | None:
-    """Return the customer logged in on this browser, or None."""
+def _payload(request: Request, settings: Settings) -> str | None:
     cookie = request.cookies.get(SESSION_COOKIE)
     if not cookie:
         return None
@@ -104,11 +106,25 @@ def customer_id_from(request: Request, settings: Settings) -> str | None:
     )
 
 
-def start_session(response: Response, settings: Settings, customer_id: str) -> None:
-    """Log the customer in on this browser (signed, HttpOnly, SameSite=Lax cookie)."""
+def customer_id_from(request: Request, settings: Settings) -> str | None:
+    """Return the customer logged in on this browser (a live server-side session), or None."""
+    payload = _payload(request, settings)
+    if payload is None:
+        return None
+    db: Database = request.app.state.db
+    with db.session(write=False) as session:
+        return sessions.subject_of(session, "customer", payload)
+
+
+def start_session(
+    response: Response, settings: Settings, session: Session, customer_id: str
+) -> None:
+    """Log the customer in on this browser: a server-side session named by a signed,
+    HttpOnly, SameSite=Lax cookie."""
+    payload = sessions.open_session(session, "customer", customer_id, SESSION_MAX_AGE_SECONDS)
     response.set_cookie(
         SESSION_COOKIE,
-        sign(settings.secret_key, SESSION_PURPOSE, customer_id),
+        sign(settings.secret_key, SESSION_PURPOSE, payload),
         max_age=SESSION_MAX_AGE_SECONDS,
         httponly=True,
         samesite="lax",
@@ -117,8 +133,9 @@ def start_session(response: Response, settings: Settings, customer_id: str) -> N
     )
 
 
-def end_session(response: Response, settings: Settings) -> None:
-    """Log the customer out on this browser."""
+def end_session(response: Response, request: Request, settings: Settings, session: Session) -> None:
+    """Log the customer out: end the session on the server and remove the cookie."""
+    sessions.end_session(session, "customer", _payload(request, settings))
     response.delete_cookie(
         SESSION_COOKIE, path="/", httponly=True, samesite="lax", secure=_secure(settings)
     )

@@ -146,3 +146,19 @@ class StaffUser(Base):
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class WebSession(Base):
+    """A signed-in browser session (the console's staff cookie or the customer's website
+    cookie), so signing out ends it on the server: the cookie names the session, and a
+    session that is ended or expired no longer signs anyone in."""
+
+    __tablename__ = "web_sessions"
+
+    # SHA-256 of the random session id the signed cookie carries (never the id itself).
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20))  # staff | customer
+    subject_id: Mapped[str] = mapped_column(String(40), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -170,7 +170,7 @@ def _log_in(
     if customer is None:
         return _login_page(request, settings, form, lang=lang, failed=True)
     response = _redirect(target)
-    browser.start_session(response, settings, customer.id)
+    browser.start_session(response, settings, session, customer.id)
     return response
 
 
@@ -392,6 +392,7 @@ def customer_login(
 @router.post("/customer/logout")
 def customer_logout(
     request: Request,
+    session: SessionDep,
     settings: SettingsDep,
     csrf_token: OptionalForm = None,
     lang: OptionalForm = None,
@@ -401,7 +402,7 @@ def customer_logout(
     if not browser.csrf_ok(request, settings, csrf_token):
         return _message(language, "csrf_failed", 403)
     response = _redirect(add_query("/customer/login", {"lang": language}))
-    browser.end_session(response, settings)
+    browser.end_session(response, request, settings, session)
     return response
 
 
