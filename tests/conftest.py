@@ -110,6 +110,7 @@ def settings(database_url: str) -> Settings:
         rate_limit_burst=100_000,
         # Every test client signs in from the same address; accounts keep the real limit.
         signin_ip_max_failures=100_000,
+        channel_starts_per_minute=100_000,
     )
 
 

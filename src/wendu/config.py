@@ -69,6 +69,12 @@ class Settings(BaseSettings):
     signin_lockout_seconds: int = 30
     signin_max_lockout_seconds: int = 900
 
+    # The anonymous helpdesk channel (POST /helpdesk/v1/channel/conversations): chats each
+    # client address may start a minute, and the key its callers send in X-Channel-Key
+    # (required in production, where an unset key closes the channel).
+    channel_starts_per_minute: int = 10
+    helpdesk_channel_key: str | None = None
+
     run_worker_in_process: bool = True
     # Load the assistant's models while the app starts, before it accepts chat.
     warm_start: bool = True

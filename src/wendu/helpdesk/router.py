@@ -14,6 +14,7 @@ pooled connections while waiting for a thread to close them.
 from __future__ import annotations
 
 import datetime as dt
+import secrets
 from dataclasses import asdict
 from typing import Annotated, Any
 
@@ -23,9 +24,17 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from wendu.audit import record
+from wendu.config import Settings
 from wendu.db import utcnow
 from wendu.deps import DatabaseDep, SettingsDep
-from wendu.errors import bad_request, conflict, forbidden, unauthorized, unknown_resource
+from wendu.errors import (
+    bad_request,
+    conflict,
+    forbidden,
+    sandbox_only,
+    unauthorized,
+    unknown_resource,
+)
 from wendu.helpdesk import actions, reports, routing, surveys, tickets
 from wendu.helpdesk import canned as canned_service
 from wendu.helpdesk import conversations as conv_service
@@ -95,6 +104,8 @@ from wendu.kit.instants import in_range
 from wendu.kit.signing import sign, unsign
 from wendu.ledger.port import CoreBank
 from wendu.ledger.sandbox import core_bank_for
+from wendu.ratelimit import RateLimiter
+from wendu.web import record_rate_limit
 
 router = APIRouter(prefix="/helpdesk/v1", tags=["Helpdesk"])
 
@@ -759,9 +770,37 @@ def _channel_conversation(
 ConversationToken = Annotated[str | None, Header(alias="X-Conversation-Token")]
 
 
+def _check_channel_caller(request: Request, settings: Settings, key: str | None) -> None:
+    """Refuse a channel start without the channel's key (production) or over its rate."""
+    expected = settings.helpdesk_channel_key
+    if settings.is_production and not expected:
+        raise sandbox_only()  # no key configured: the anonymous channel stays closed
+    if expected and (not key or not secrets.compare_digest(key.encode(), expected.encode())):
+        raise unauthorized("The X-Channel-Key header must carry the channel's key")
+    limiter: RateLimiter = request.app.state.rate_limiter
+    ip = request.client.host if request.client else "unknown"
+    rate = settings.channel_starts_per_minute
+    record_rate_limit(
+        request.scope, limiter.backend.hit(f"chan:{ip}", rate / 60.0, max(1, min(rate, 20)))
+    )
+
+
 @router.post("/channel/conversations", status_code=201, operation_id="helpdesk_channel_start")
-def channel_start(body: ChannelStartIn, db: DatabaseDep, settings: SettingsDep) -> ChannelStartOut:
-    """Start a chat from the web widget or app; returns the token for the next calls."""
+def channel_start(
+    body: ChannelStartIn,
+    request: Request,
+    db: DatabaseDep,
+    settings: SettingsDep,
+    channel_key: Annotated[str | None, Header(alias="X-Channel-Key")] = None,
+) -> ChannelStartOut:
+    """Start a chat from the web widget or app; returns the token for the next calls.
+
+    Each client address may start ``channel_starts_per_minute`` chats a minute (429 with
+    ``Retry-After`` beyond). In production the caller must send the channel's own key
+    (``WENDU_HELPDESK_CHANNEL_KEY``) in ``X-Channel-Key``; without a configured key the
+    anonymous channel is closed there.
+    """
+    _check_channel_caller(request, settings, channel_key)
     with db.session() as session:
         conversation = conv_service.start_conversation(
             session,
