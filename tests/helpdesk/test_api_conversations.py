@@ -66,9 +66,14 @@ def test_timeline_replies_notes_mentions_canned_and_audit(desk: Desk, db: Databa
         customer_id = customer.id
     a1 = desk.staff("a1")
     desk.staff("a2")
-    earlier = _phone(desk, "a1", customer_id=customer_id, assign_to_me=True)
+    # Opened by the supervisor and handed to a1 (what a1 opened herself would not show her
+    # the customer's accounts: test_agent_scope.py).
+    earlier = _phone(desk, "sup", customer_id=customer_id)
+    to_a1 = {"to_agent_id": a1.id}
+    desk.ok("sup", "POST", f"/conversations/{earlier['id']}/transfer", json=to_a1)
     desk.ok("a1", "POST", f"/conversations/{earlier['id']}/resolve")
-    current = _phone(desk, "a1", customer_id=customer_id, assign_to_me=True, channel="app")
+    current = _phone(desk, "sup", customer_id=customer_id, channel="app")
+    desk.ok("sup", "POST", f"/conversations/{current['id']}/transfer", json=to_a1)
     ticket = desk.ok(
         "a1",
         "POST",

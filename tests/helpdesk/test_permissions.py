@@ -52,8 +52,10 @@ def world(client: TestClient, db: Database) -> Iterator[World]:
     outsider.staff("outsider", capacity=50)
     with db.session() as s:
         customer_id = make_customer(s).id
+    # A supervisor takes the call and hands it to the agent: what the agent opens herself
+    # would not show her the customer (test_agent_scope.py).
     conv = desk.ok(
-        "agent",
+        "supervisor",
         "POST",
         "/conversations",
         201,
@@ -62,8 +64,14 @@ def world(client: TestClient, db: Database) -> Iterator[World]:
             "customer_id": customer_id,
             "body": "customer called",
             "team_id": desk.team_id,
-            "assign_to_me": True,
         },
+    )
+    agent_id = desk.members["agent"].id
+    desk.ok(
+        "supervisor",
+        "POST",
+        f"/conversations/{conv['id']}/transfer",
+        json={"to_agent_id": agent_id},
     )
     ticket = desk.ok(
         "agent",

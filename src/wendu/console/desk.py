@@ -469,7 +469,7 @@ def customer(
     if not staff.sees_all and not actions.has_visible_conversation(session, staff, customer_id):
         raise unknown_resource("customer")
     bank = core_bank(request, session)
-    view = customer_view(session, bank, customer_id, transactions=15)
+    view = customer_view(session, bank, customer_id, transactions=15, scope=staff.in_queue)
     party = bank.party(customer_id)
     if party is None:
         raise unknown_resource("customer")

@@ -40,6 +40,7 @@ from wendu.helpdesk.models import (
 from wendu.helpdesk.sla import snapshot
 from wendu.helpdesk.staff_actions import audit_staff_action, touch_agent
 from wendu.identity.models import StaffUser
+from wendu.identity.staff import MANAGER_ROLES
 from wendu.ledger.port import CoreBank
 
 OPEN_TICKET_STATUSES = ("new", "open", "pending_customer")
@@ -148,11 +149,16 @@ def conversation_view(
             )
         ).scalars()
     )
-    customer = (
-        customer_view(session, bank, conversation.customer_id, exclude_conversation=conversation.id)
-        if conversation.customer_id
-        else None
-    )
+    customer = None
+    if conversation.customer_id:
+        customer = customer_view(
+            session,
+            bank,
+            conversation.customer_id,
+            exclude_conversation=conversation.id,
+            scope=staff.in_queue,
+            bank_data=has_visible_conversation(session, staff, conversation.customer_id),
+        )
     return ConversationView(conversation, messages, ticket_ids, customer)
 
 
@@ -163,12 +169,23 @@ def transcript(session: Session, staff: Staff, conversation_id: str) -> list[Mes
 
 
 def has_visible_conversation(session: Session, staff: Staff, customer_id: str) -> bool:
-    """Return True when the customer has a conversation in one of the staff member's queues."""
+    """Return True when the staff member may see the customer's 360 (accounts, consents).
+
+    Supervisors, admins and auditors always may. An agent may when the customer has a
+    conversation in her queues that the customer started, or that a supervisor or admin
+    opened: one an agent opened herself (phone notes for any customer id) grants nothing,
+    so creating a conversation never widens what an agent sees.
+    """
+    if staff.sees_all:
+        return True
+    rows = session.execute(
+        select(Conversation, StaffUser.role)
+        .outerjoin(StaffUser, StaffUser.id == Conversation.opened_by)
+        .where(Conversation.customer_id == customer_id)
+    ).all()
     return any(
-        staff.can_see_conversation(c)
-        for c in session.execute(
-            select(Conversation).where(Conversation.customer_id == customer_id)
-        ).scalars()
+        staff.can_see_conversation(c) and (c.opened_by is None or role in MANAGER_ROLES)
+        for c, role in rows
     )
 
 

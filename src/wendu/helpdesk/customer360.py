@@ -8,6 +8,7 @@ never by querying other domains' tables.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from sqlalchemy import select
@@ -47,8 +48,14 @@ def customer_view(
     *,
     exclude_conversation: str | None = None,
     transactions: int = 10,
+    scope: Callable[[Conversation | Ticket], bool] | None = None,
+    bank_data: bool = True,
 ) -> CustomerView:
-    """Build the customer's timeline: conversations, tickets, consents, recent transactions."""
+    """Build the customer's timeline: conversations, tickets, consents, recent transactions.
+
+    ``scope`` keeps only the conversations and tickets a staff member may see (an agent's
+    queues); without ``bank_data`` the view leaves out transactions and consents.
+    """
     party = bank.party(customer_id)
     items: list[TimelineItem] = []
     conversations = session.execute(
@@ -61,7 +68,7 @@ def customer_view(
     for c in conversations:
         if c.sentiment is not None:
             sentiments.append(c.sentiment)
-        if c.id == exclude_conversation:
+        if c.id == exclude_conversation or (scope is not None and not scope(c)):
             continue
         items.append(
             TimelineItem(c.created_at, "conversation", c.id, c.subject or c.channel, c.status)
@@ -72,10 +79,12 @@ def customer_view(
         .order_by(Ticket.created_at.desc())
         .limit(20)
     ).scalars():
+        if scope is not None and not scope(t):
+            continue
         items.append(
             TimelineItem(t.created_at, "ticket", t.id, f"{t.reference} {t.subject}", t.status)
         )
-    accounts = [a.id for a in bank.customer_accounts(customer_id)]
+    accounts = [a.id for a in bank.customer_accounts(customer_id)] if bank_data else []
     if accounts:
         for tx in bank.transactions(TransactionQuery(account_ids=accounts, limit=transactions)):
             amount = f"{tx.amount_minor / 100:.2f} {tx.currency}"
@@ -92,7 +101,7 @@ def customer_view(
             "permissions": app.permissions,
             "expires_at": app.expires_at.isoformat() if app.expires_at else None,
         }
-        for app in list_connected_apps(session, customer_id)
+        for app in (list_connected_apps(session, customer_id) if bank_data else [])
     ]
     return CustomerView(
         customer_id=customer_id,

@@ -86,6 +86,12 @@ class Staff:
             return True
         return conversation.assignee_id == self.id or conversation.team_id in self.team_ids
 
+    def in_queue(self, item: Conversation | Ticket) -> bool:
+        """Return True when a conversation or ticket is in the staff member's queues."""
+        if isinstance(item, Conversation):
+            return self.can_see_conversation(item)
+        return self.can_see_ticket(item)
+
     def can_see_ticket(self, ticket: Ticket) -> bool:
         """Return True when the ticket is in one of the staff member's queues."""
         if self.sees_all:

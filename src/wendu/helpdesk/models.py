@@ -83,6 +83,9 @@ class Conversation(Base):
     team_id: Mapped[str | None] = mapped_column(ForeignKey("helpdesk_teams.id"))
     assignee_id: Mapped[str | None] = mapped_column(ForeignKey("staff_users.id"))
     handoff_reason: Mapped[str | None] = mapped_column(String(40))
+    # The staff member who opened it (phone notes, e-mail typed in); None when the customer
+    # did (chat, widget, app). What an agent opens herself never widens what she may see.
+    opened_by: Mapped[str | None] = mapped_column(String(40))
     # What the assistant learned before the hand-off: intents, slots, sentiment, summary.
     handoff_context: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     sentiment: Mapped[float | None] = mapped_column(Float)

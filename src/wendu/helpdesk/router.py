@@ -253,6 +253,7 @@ def create_conversation(
             subject=body.subject,
             with_assistant=False,
         )
+        conversation.opened_by = staff.id
         conversation.team_id = body.team_id or (
             next(iter(sorted(staff.team_ids)), None) if not staff.sees_all else None
         )
@@ -443,7 +444,8 @@ def customer(
     with db.session(write=False) as session:
         if not actions.has_visible_conversation(session, staff, customer_id):
             raise unknown_resource("customer")
-        return _customer_out(customer_view(session, _bank(request, session), customer_id))
+        bank = _bank(request, session)
+        return _customer_out(customer_view(session, bank, customer_id, scope=staff.in_queue))
 
 
 # Canned responses -------------------------------------------------------------------------
