@@ -7,6 +7,7 @@ from typing import Any
 from sqlalchemy import Connection
 from sqlalchemy.orm import Session
 
+from wendu.audit import effects  # noqa: F401  (registers the effect-record listeners)
 from wendu.audit.chain import AuditRecord, append
 from wendu.db import utcnow
 

@@ -8,6 +8,7 @@ import typer
 from sqlalchemy import select
 
 from wendu.audit.chain import verify
+from wendu.audit.coverage import check_coverage
 from wendu.audit.models import AuditEntry
 from wendu.config import get_settings
 from wendu.db import Database
@@ -19,21 +20,32 @@ _TABLE = AuditEntry.__table__
 
 @app.command("verify")
 def verify_command() -> None:
-    """Recompute the chain; exit 1 and name the first broken entry if it was tampered with."""
+    """Recompute the chain and cross-check it with consents and payments; exit 1 and name
+    the first broken entry if it was tampered with, or the rows and requests left unaudited."""
     db = Database(get_settings().database_url)
     try:
         with db.engine.connect() as conn:
             result = verify(conn)
+            coverage = check_coverage(conn)
     finally:
         db.dispose()
-    if result.ok:
-        typer.echo(f"audit chain intact: {result.count} entries, head {result.head}")
+    if not result.ok:
+        typer.echo(
+            f"audit chain BROKEN at entry id {result.broken_id}: {result.reason} "
+            f"({result.count} entries verified before it)",
+            err=True,
+        )
+        raise typer.Exit(code=1)
+    typer.echo(f"audit chain intact: {result.count} entries, head {result.head}")
+    counts = ", ".join(f"{n} {name}" for name, n in sorted(coverage.checked.items()))
+    if coverage.ok:
+        typer.echo(f"every row audited ({counts}); no request has a missing effect record")
         return
-    typer.echo(
-        f"audit chain BROKEN at entry id {result.broken_id}: {result.reason} "
-        f"({result.count} entries verified before it)",
-        err=True,
-    )
+    for name, ids in sorted(coverage.unaudited.items()):
+        shown = ", ".join(ids[:20]) + (" ..." if len(ids) > 20 else "")
+        typer.echo(f"audit GAP: {len(ids)} {name} without an audit record: {shown}", err=True)
+    for hole in coverage.holes[:20]:
+        typer.echo(f"audit GAP: request {hole} is missing effect records", err=True)
     raise typer.Exit(code=1)
 
 

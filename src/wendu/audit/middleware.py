@@ -10,10 +10,13 @@ from typing import Any
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from wendu.audit.chain import AuditRecord
+from wendu.audit.effects import request_context
 from wendu.audit.writer import AuditWriter
 from wendu.db import utcnow
 
 log = logging.getLogger("wendu.audit")
+
+READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 # Probes, docs and static assets are not API calls; auditing them would only add noise.
 SKIPPED_PREFIXES: tuple[str, ...] = (
@@ -54,7 +57,12 @@ class AuditMiddleware:
             await send(message)
 
         try:
-            await self.app(scope, receive, send_and_watch)
+            if scope["method"] in READ_METHODS:
+                await self.app(scope, receive, send_and_watch)
+            else:
+                # Transactions this request commits carry their own effect record.
+                with request_context(scope):
+                    await self.app(scope, receive, send_and_watch)
         finally:
             self.writer.add(_record(scope, status, (time.perf_counter() - started) * 1000))
 
