@@ -50,13 +50,16 @@ def test_console_agent_cannot_open_another_teams_objects(
     app: FastAPI, client: TestClient, db: Database, path: str
 ) -> None:
     desk = Desk(client=client, db=db, team_id=new_team(db))
-    desk.staff("agent", capacity=50)
+    agent = desk.staff("agent", capacity=50)
+    desk.staff("sup", "supervisor", team_id=None)
     outsider = Desk(client=client, db=db, team_id=new_team(db))
     stranger = outsider.staff("stranger", capacity=50)
     with db.session() as s:
         customer_id = make_customer(s).id
+    # A supervisor takes the call and hands it to the agent (a conversation the agent opens
+    # herself would not open the customer's page to her: helpdesk/test_agent_scope.py).
     conv = desk.ok(
-        "agent",
+        "sup",
         "POST",
         "/conversations",
         201,
@@ -65,9 +68,9 @@ def test_console_agent_cannot_open_another_teams_objects(
             "customer_id": customer_id,
             "body": "customer called",
             "team_id": desk.team_id,
-            "assign_to_me": True,
         },
     )
+    desk.ok("sup", "POST", f"/conversations/{conv['id']}/transfer", json={"to_agent_id": agent.id})
     ticket = desk.ok(
         "agent", "POST", "/tickets", 201, json={"subject": "fee", "conversation_id": conv["id"]}
     )
