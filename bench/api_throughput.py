@@ -393,15 +393,27 @@ def start_server(database_url: str, redis_url: str | None, port: int, workers: i
 
 
 def audit_summary(database_url: str) -> dict[str, Any]:
-    """Return how many entries the audit trail holds and whether its chain verifies."""
+    """Return how many API calls the audit trail holds and whether its chain verifies.
+
+    Effect records (committed with the writes of setup, such as the consent) are not calls.
+    """
+    from sqlalchemy import func, select
+
     from wendu.audit.chain import verify
+    from wendu.audit.effects import EFFECT_ACTION_PREFIX
+    from wendu.audit.models import AuditEntry
     from wendu.db import Database
 
     db = Database(database_url)
     with db.engine.connect() as conn:
         result = verify(conn)
+        effects = conn.execute(
+            select(func.count())
+            .select_from(AuditEntry)
+            .where(AuditEntry.action.startswith(EFFECT_ACTION_PREFIX))
+        ).scalar_one()
     db.dispose()
-    return {"entries": result.count, "chain_ok": result.ok}
+    return {"entries": result.count - int(effects), "chain_ok": result.ok}
 
 
 def run_backend(

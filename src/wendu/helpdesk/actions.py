@@ -368,6 +368,8 @@ def create_canned(
         raise forbidden("Only supervisors and admins write responses shared by every team")
     if team_id is not None and not staff.sees_all and team_id not in staff.team_ids:
         raise unknown_resource("team")
+    if team_id is not None and session.get(Team, team_id) is None:
+        raise unknown_resource("team")  # a manager naming no team: 400, not a broken insert
     canned = canned_service.create_canned(
         session,
         shortcut=shortcut,

@@ -7,7 +7,6 @@ error body. Routes only parse, call a use case and render.
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
@@ -17,6 +16,7 @@ from wendu import audit
 from wendu.deps import DatabaseDep, SettingsDep
 from wendu.errors import bad_request
 from wendu.helpdesk.deps import CurrentStaff, ManagerStaff
+from wendu.kit.instants import WireDateTime
 from wendu.reputation import alerts as alert_cases
 from wendu.reputation import service
 from wendu.reputation.models import Mention, ReputationAlert
@@ -97,7 +97,7 @@ def list_mentions(
     staff: CurrentStaff,
     db: DatabaseDep,
     topic: Annotated[str | None, Query(max_length=40)] = None,
-    since: dt.datetime | None = None,
+    since: WireDateTime | None = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> dict[str, Any]:
     """List mentions newest first, optionally of one topic and since a time."""
