@@ -371,3 +371,8 @@ def test_an_app_named_in_traditional_is_revoked(
     done = chat.text("係")
     assert "記帳達人" in done and _hant(done), done
     assert "記帳達人" not in names()
+
+
+def test_a_lost_wallet_in_taiwan_wording_is_a_lost_card() -> None:
+    assert to_mandarin("皮夾掉了，裡面的提款卡要怎麼辦") == "钱包丢了，里面的借记卡要怎么办"
+    assert to_mandarin("扣掉了") == "扣掉了"  # 掉 stays where it is not "lost"
