@@ -77,6 +77,9 @@ def test_a_batch_is_stored_once_with_bad_rows_reported(client: TestClient, db: D
     assert stored[f"{tag}-2"].duplicate_of == first.id
     assert stored[f"{tag}-3"].duplicate_of is None and "praise" in stored[f"{tag}-3"].topics
     assert first.negative and not stored[f"{tag}-3"].negative
+    listed = client.get(f"{API}/mentions", params={"topic": "praise"}, headers=sup).json()
+    mine = [m for m in listed["mentions"] if m["id"] == f"{tag}-3"]
+    assert mine and mine[0]["entities"] == [] and mine[0]["lang"] == "en"
 
 
 def test_who_may_ingest_and_read(client: TestClient, db: Database) -> None:

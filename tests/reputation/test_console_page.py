@@ -24,7 +24,7 @@ def _recent_story(db: Database) -> None:
         at = now - dt.timedelta(hours=24 * 12 - hour)
         if hour % 3 == 0:
             rows.append({"id": f"page-c{hour}", "source": "forum", "published_at": at.isoformat(),
-                         "text": "柜员态度很好，点赞"})  # fmt: skip
+                         "text": "温度银行柜员态度很好，信用卡办得快，点赞"})  # fmt: skip
     for i in range(40):
         at = now - dt.timedelta(hours=6) + dt.timedelta(minutes=8 * i)
         rows.append({"id": f"page-f{i}", "source": "weibo", "published_at": at.isoformat(),
@@ -51,6 +51,7 @@ def test_supervisors_see_the_monitor_in_both_languages(app, db: Database) -> Non
     html = page.text
     assert html.count("<svg") >= 3
     assert 'id="rep-alerts"' in html and "跨行转账手续费又涨了" in html
+    assert 'id="rep-named"' in html
     assert "Asia/Shanghai" in html and "收费" in html  # zh topic label, times in the bank zone
     assert re.search(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}", html)
     # The fee wave is one incident with the helpdesk's complaint spike: both on one chart.

@@ -20,6 +20,7 @@ from wendu.db import Database
 from wendu.reputation.mentions import read_mentions
 from wendu.reputation.models import Mention
 from wendu.reputation.topics import topics_of
+from wendu.reputation.understand import entities
 
 
 @pytest.mark.parametrize(
@@ -39,6 +40,24 @@ from wendu.reputation.topics import topics_of
 )
 def test_topics_read_simplified_traditional_and_english(text: str, topic: str) -> None:
     assert topic in topics_of(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "named"),
+    [
+        ("招商银行和温度银行的信用卡年费都涨了，@小王 说要收¥300",
+         [("org", "招商银行"), ("org", "温度银行"), ("product", "信用卡"), ("handle", "@小王"),
+          ("money", "¥300")]),
+        ("溫度銀行手機銀行又閃退 #銀行故障#",
+         [("org", "温度银行"), ("product", "手机银行"), ("handle", "#银行故障#")]),
+        ("Wendu Bank charged me $25 on my credit card, complaining to the FCA",
+         [("org", "Wendu Bank"), ("money", "$25"), ("product", "credit card"), ("org", "FCA")]),
+        ("理财亏了3万元", [("product", "理财"), ("money", "3万元")]),
+        ("今天天气不错", []),
+    ],
+)  # fmt: skip
+def test_entities_a_mention_names(text: str, named: list[tuple[str, str]]) -> None:
+    assert [(e["type"], e["text"]) for e in entities(text)] == named
 
 
 def test_a_mention_about_nothing_known_is_other() -> None:

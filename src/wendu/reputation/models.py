@@ -32,6 +32,8 @@ class Mention(Base):
     sentiment: Mapped[float] = mapped_column(Float)  # [-1, 1]
     negative: Mapped[bool] = mapped_column(Boolean)
     topics: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # what it names: [{"type": "org"|"product"|"money"|"handle", "text": ...}]
+    entities: Mapped[list[dict[str, str]]] = mapped_column(JSON, default=list)
     fingerprint: Mapped[str] = mapped_column(String(16))  # SimHash of the text, hex
     duplicate_of: Mapped[str | None] = mapped_column(String(40))  # first post of a repost group
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

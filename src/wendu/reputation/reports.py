@@ -23,6 +23,7 @@ class Overview:
     sentiment: list[float | None]  # mean score per day
     topics: Counter[str] = field(default_factory=Counter)
     sources: Counter[str] = field(default_factory=Counter)
+    named: Counter[str] = field(default_factory=Counter)  # organisations and products named
 
     @property
     def total(self) -> int:
@@ -53,10 +54,10 @@ def overview(
     scores: list[list[float]] = [[] for _ in dates]
     rows = session.execute(
         select(Mention.published_at, Mention.topics, Mention.negative, Mention.source,
-               Mention.sentiment)
+               Mention.sentiment, Mention.entities)
         .where(Mention.published_at >= since, Mention.published_at < until)
     ).all()  # fmt: skip
-    for at, topics, negative, source, score in rows:
+    for at, topics, negative, source, score, named in rows:
         if topic is not None and topic not in (topics or []):
             continue
         i = index.get(at.astimezone(zone).date())
@@ -67,6 +68,7 @@ def overview(
         scores[i].append(score)
         out.topics.update(topics or ["other"])
         out.sources[source] += 1
+        out.named.update(e["text"] for e in named or [] if e.get("type") in ("org", "product"))
     out.sentiment = [round(sum(s) / len(s), 3) if s else None for s in scores]
     return out
 

@@ -51,6 +51,7 @@ def _mention_out(m: Mention) -> dict[str, Any]:
         "sentiment": m.sentiment,
         "negative": m.negative,
         "topics": m.topics,
+        "entities": m.entities,
         "repost_of": m.duplicate_of,
     }
 

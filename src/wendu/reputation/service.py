@@ -25,7 +25,7 @@ from wendu.reputation.mentions import Mention as MentionIn
 from wendu.reputation.mentions import parse_mention
 from wendu.reputation.models import Mention
 from wendu.reputation.topics import topics_of
-from wendu.reputation.understand import NEAR, distance, language, simhash
+from wendu.reputation.understand import NEAR, distance, entities, language, simhash
 
 NEGATIVE_BELOW = -0.3  # a sentiment score under this counts the mention as negative
 REPOST_WINDOW = dt.timedelta(hours=48)
@@ -118,6 +118,7 @@ def _understood(
         sentiment=round(score, 4),
         negative=score < NEGATIVE_BELOW,
         topics=topics_of(item.text),
+        entities=entities(item.text),
         fingerprint=f"{fingerprint:016x}",
         duplicate_of=original,
     )

@@ -34,6 +34,7 @@ def upgrade() -> None:
         sa.Column("sentiment", sa.Float(), nullable=False),
         sa.Column("negative", sa.Boolean(), nullable=False),
         sa.Column("topics", sa.JSON(), nullable=False),
+        sa.Column("entities", sa.JSON(), nullable=False),
         sa.Column("fingerprint", sa.String(length=16), nullable=False),
         sa.Column("duplicate_of", sa.String(length=40), nullable=True),
         sa.Column("created_at", wendu.db.UTCDateTime(timezone=True), nullable=False),
