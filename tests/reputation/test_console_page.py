@@ -49,13 +49,14 @@ def test_supervisors_see_the_monitor_in_both_languages(app, db: Database) -> Non
     page = browser.get("/console/reputation?days=14")
     assert page.status_code == 200, page.text[:300]
     html = page.text
-    assert html.count("<svg") >= 3
+    assert html.count("<svg") >= 5  # volume, sentiment, topics, sources, the alert's trend
     assert 'id="rep-alerts"' in html and "跨行转账手续费又涨了" in html
     assert 'id="rep-named"' in html
     assert "Asia/Shanghai" in html and "收费" in html  # zh topic label, times in the bank zone
     assert re.search(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}", html)
     # The fee wave is one incident with the helpdesk's complaint spike: both on one chart.
-    assert "舆情与投诉（同一时间轴）" in html and 'class="timeline"' in html
+    assert "提及与投诉趋势（同一时间轴）" in html and 'class="timeline"' in html
+    assert "每日情绪指数" in html
     fees = browser.get("/console/reputation?topic=fees")
     assert fees.status_code == 200 and "跨行转账手续费" in fees.text
     switched = browser.post(

@@ -32,7 +32,8 @@ def _local(at: dt.datetime | None, zone: ZoneInfo) -> str:
 def _timeline(
     session: SessionDep, alert: ReputationAlert, now: dt.datetime, zone: ZoneInfo, lang: str
 ) -> str:
-    """Return the linked incident's chart: posts and complaints on one hourly axis."""
+    """Return an alert's trend: its posts per hour, and the complaints of its topic on the
+    same axis (a linked incident shows both rising together)."""
     hours, mentions, complaints = links.timeline(session, alert, now)
     return line_chart(
         [h.astimezone(zone).strftime("%m-%d %H:00") for h in hours],
@@ -68,6 +69,12 @@ def reputation_page(
             },
             title=translate(lang, "rep.volume"),
         ),
+        "sentiment": line_chart(
+            [d[5:] for d in seen.days],
+            {translate(lang, "rep.sentiment"): [round(50 * (v + 1), 1) if v is not None else 50.0
+                                                for v in seen.sentiment]},
+            title=translate(lang, "rep.sentiment_title"),
+        ),
         "topics": bar_chart(
             [topic_names.get(k, k) for k, _ in ranked], [v for _, v in ranked],
             title=translate(lang, "rep.by_topic"),
@@ -91,7 +98,7 @@ def reputation_page(
             "signals": [translate(lang, f"rep.signal.{s}") for s in a.signals],
             "samples": reports.alert_samples(session, a),
             "incidents": len(a.incident_ids or []),
-            "timeline": _timeline(session, a, now, zone, lang) if a.incident_ids else "",
+            "timeline": _timeline(session, a, now, zone, lang),
         }
         for a in list_alerts(session, limit=50)
         if chosen is None or a.topic == chosen
