@@ -27,6 +27,7 @@ import statistics
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import numpy as np
@@ -201,6 +202,44 @@ def ingest_throughput(url: str, count: int, seed: int) -> dict[str, object]:
             "mentions_per_second": round(len(rows) / seconds, 1)}  # fmt: skip
 
 
+def sentiment_on_posts(path: Path) -> dict[str, object]:
+    """Return the reputation scorer's accuracy on the team's held-out bank-related posts,
+    beside snownlp alone (Chinese) as the baseline, per language."""
+    import yaml
+    from snownlp import SnowNLP
+
+    from wendu.reputation.router import sentiment_scorer
+    from wendu.reputation.service import NEGATIVE_BELOW
+
+    posts = yaml.safe_load(path.read_text(encoding="utf-8"))["posts"]
+    score = sentiment_scorer()
+
+    def label(value: float) -> str:
+        if value < NEGATIVE_BELOW:
+            return "negative"
+        return "positive" if value > -NEGATIVE_BELOW else "neutral"
+
+    def baseline(text: str) -> str:  # snownlp for Chinese, a lexicon-free "neutral" for English
+        if not any("\u4e00" <= ch <= "\u9fff" for ch in text):
+            return "neutral"
+        return label(2 * SnowNLP(text).sentiments - 1)
+
+    out: dict[str, object] = {}
+    for lang in ("zh-Hans", "zh-Hant", "en", "all"):
+        chosen = [p for p in posts if lang == "all" or p["lang"] == lang]
+        ours = sum(label(score(p["text"])) == p["label"] for p in chosen)
+        base = sum(baseline(p["text"]) == p["label"] for p in chosen)
+        negatives = [p for p in chosen if p["label"] == "negative"]
+        caught = sum(label(score(p["text"])) == "negative" for p in negatives)
+        out[lang] = {
+            "posts": len(chosen),
+            "accuracy": round(ours / len(chosen), 3),
+            "negative_recall": round(caught / len(negatives), 3) if negatives else None,
+            "baseline_snownlp_accuracy": round(base / len(chosen), 3),
+        }
+    return out
+
+
 def main() -> None:
     """Print the benchmark's JSON."""
     parser = argparse.ArgumentParser(description=__doc__)
@@ -226,6 +265,9 @@ def main() -> None:
         "of the rise, at most ~1 false alert per 30 days per series",
         "year_of_mentions": time_year_of_mentions(args.seed),
         "ingest": ingest_runs,
+        "sentiment_on_own_posts": sentiment_on_posts(
+            Path(__file__).parent / "data" / "reputation_posts.yml"
+        ),
     }
     print(json.dumps(result, indent=2, ensure_ascii=False))
 
