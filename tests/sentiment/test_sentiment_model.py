@@ -240,6 +240,8 @@ def test_anger_rising_rule() -> None:
     assert anger_rising([0.1, 0.65, 0.7])
     assert not anger_rising([0.7, 0.2])  # calmer now
     assert not anger_rising([0.7, 0.1, 0.7])
+    assert anger_rising([0.0, 0.42, 0.83])  # rising over two messages
+    assert not anger_rising([0.3, 0.84])  # one calm message breaks the run
 
 
 # ------------------------------------------------------------------ training and cache

@@ -8,8 +8,10 @@ from wendu.sentiment.model import Sentiment, load_default_model
 
 #: One message this likely to be angry goes to a person at once.
 ANGER_AT_ONCE = 0.85
-#: Two messages in a row at least this likely to be angry go to a person.
+#: Two messages in a row averaging at least this P(angry) go to a person ...
 ANGER_SUSTAINED = 0.6
+#: ... provided neither is below this (one calm message breaks the run).
+ANGER_FLOOR = 0.35
 
 
 def analyse(text: str) -> Sentiment:
@@ -30,16 +32,19 @@ def anger_rising(
     *,
     at_once: float = ANGER_AT_ONCE,
     sustained: float = ANGER_SUSTAINED,
+    floor: float = ANGER_FLOOR,
 ) -> bool:
     """Return True when the customer's anger needs a person.
 
     ``angers`` are the calibrated P(angry) of the customer's messages, oldest first:
-    the last one is at least ``at_once``, or the last two are both at least
-    ``sustained``. A neutral question or a calm complaint sits far below either, so
-    however many of them come in a row they never hand the chat off as anger.
+    the last one is at least ``at_once``, or the last two average at least
+    ``sustained`` with neither below ``floor`` (anger rising over two messages). A
+    neutral question or a calm complaint sits far below these, so however many of
+    them come in a row they never hand the chat off as anger.
     """
     if not angers:
         return False
     if angers[-1] >= at_once:
         return True
-    return len(angers) >= 2 and min(angers[-2:]) >= sustained
+    last = angers[-2:]
+    return len(last) == 2 and min(last) >= floor and sum(last) / 2 >= sustained
