@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from reputation.streams import START, ZONE, hourly_counts
-from wendu.reputation.detect import AlertEvent, BurstConfig, SeriesDetector
+from wendu.reputation.detect import AlertEvent, BurstConfig, SeriesDetector, ShareDetector
 from wendu.reputation.monitor import days_off
 
 
@@ -94,3 +94,35 @@ def test_the_bank_s_days_off_are_a_rhythm_of_their_own() -> None:
         for event in detector.push(at, float(rng.poisson(rate))):
             raised += [local] if event.change == "raised" else []
     assert raised == []
+
+
+def _share_run(volume: np.ndarray, negatives: np.ndarray) -> list[int]:
+    detector = ShareDetector("t:negative_share", BurstConfig(), days_off("CN"), ZoneInfo(ZONE))
+    raised = []
+    for hour, (n, k) in enumerate(zip(volume, negatives, strict=True)):
+        at = START + dt.timedelta(hours=hour)
+        for event in detector.push(at, float(k), trials=float(n)):
+            raised += [hour] if event.change == "raised" else []
+    return raised
+
+
+def test_a_change_of_tone_without_more_posts_is_caught_by_the_share() -> None:
+    """Posting goes on as usual, but from one evening half the posts are negative instead
+    of one in ten: the share detector raises it; volume alone could not."""
+    rng = np.random.default_rng(31)
+    volume = hourly_counts(32, days=30, per_day=60)
+    negatives = rng.binomial(volume.astype(int), 0.1).astype(float)
+    turn = 22 * 24 + 11
+    negatives[turn : turn + 12] = rng.binomial(volume[turn : turn + 12].astype(int), 0.5)
+    raised = _share_run(volume, negatives)
+    assert len(raised) == 1 and turn <= raised[0] <= turn + 6
+    volume_only = _run(volume)
+    assert [e for _, e in volume_only if e.change == "raised"] == []
+
+
+def test_a_busy_day_with_the_usual_mix_is_no_change_of_tone() -> None:
+    rng = np.random.default_rng(33)
+    volume = hourly_counts(34, days=30, per_day=60)
+    volume[22 * 24 : 23 * 24] *= 3  # three times the posts, same tone
+    negatives = rng.binomial(volume.astype(int), 0.1).astype(float)
+    assert _share_run(volume, negatives) == []

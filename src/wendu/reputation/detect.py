@@ -43,6 +43,7 @@ class BurstConfig:
     ratio: float = 2.5  # the rise to detect: rate × ratio
     threshold: float = 6.0  # CUSUM level that raises an alert
     close_threshold: float = 4.0  # evidence of "back to normal" that closes an open alert
+    quiet_buckets: int = 12  # an open alert with no rising bucket for this long is over
     floor: float = 0.2  # least expected value of a bucket: quiet series still have some
     warmup_days: int = 7  # days of history before any alert
     memory_days: float = 14.0  # the baseline's effective memory once warmed up
@@ -96,6 +97,7 @@ class _Bucket:
     expected: float
     members: Sequence[str]
     key: tuple[bool, int]
+    trials: float = 0.0  # share series: the mentions the value is a share of
     llr: float = 0.0
 
 
@@ -123,6 +125,7 @@ class SeriesDetector:
         self.inv_shape = 0.1  # 1/r of the negative binomial: how clumpy the counts are
         self.cusum = 0.0
         self.calm = 0.0  # evidence, while an alert is open, that the rate is back to normal
+        self.quiet = 0  # buckets since the open alert last rose
         self.pending: list[_Bucket] = []  # buckets since the CUSUM last left zero
         self.burst: Burst | None = None
         self.first: dt.datetime | None = None
@@ -130,6 +133,9 @@ class SeriesDetector:
     def expected(self, at: dt.datetime) -> float:
         """Return the expected value of the bucket starting at ``at``."""
         return self._expected(self.slot_of(at))
+
+    def _expect(self, bucket: _Bucket) -> float:
+        return self._expected(bucket.key)
 
     def _expected(self, key: tuple[bool, int]) -> float:
         off, slot = key
@@ -148,23 +154,25 @@ class SeriesDetector:
         value: float,
         members: Sequence[str] = (),
         slot: tuple[bool, int] | None = None,
+        trials: float = 0.0,
     ) -> list[AlertEvent]:
         """Feed the bucket starting at aware ``at``; return the alert changes it caused.
 
-        ``slot`` is ``slot_of(at)`` when the caller already knows it (many series, one hour).
+        ``slot`` is ``slot_of(at)`` when the caller already knows it (many series, one hour);
+        ``trials`` is what ``value`` is a share of (``ShareDetector`` only).
         """
         if at.tzinfo is None:
             raise ValueError("naive datetime: pass an aware bucket start")
-        if value < 0 or not math.isfinite(value):
+        if value < 0 or not math.isfinite(value) or trials < 0:
             raise ValueError("a bucket's value must be finite and not negative")
         self.first = self.first or at
         warm = at - self.first >= dt.timedelta(days=self.cfg.warmup_days)
-        key = slot or self.slot_of(at)
-        mu = self._expected(key)
+        bucket = _Bucket(at, value, 0.0, list(members), slot or self.slot_of(at), trials)
+        bucket.expected = self._expect(bucket)
         events: list[AlertEvent] = []
         if warm:
-            events = self._test(_Bucket(at, value, mu, list(members), key))
-        self._learn(key, value, mu)
+            events = self._test(bucket)
+        self._learn(bucket)
         return events
 
     def flush(self) -> list[AlertEvent]:
@@ -179,7 +187,10 @@ class SeriesDetector:
         llr = bucket.llr = self._llr(bucket)
         if self.burst is not None:
             self.calm = max(0.0, self.calm - llr)
-            if self.calm >= self.cfg.close_threshold:
+            self.quiet = 0 if llr > 0 else self.quiet + 1
+            # Over when calm is evident, or when nothing has risen for a while (a share
+            # series hears nothing in an hour without posts, so calm never builds there).
+            if self.calm >= self.cfg.close_threshold or self.quiet >= self.cfg.quiet_buckets:
                 return [self._close()]
             self._grow(bucket)
             return [AlertEvent("updated", self.burst)]
@@ -222,14 +233,16 @@ class SeriesDetector:
         burst.end = burst.last + self.bucket
         self.burst = None
         self.cusum = self.calm = 0.0
+        self.quiet = 0
         self.pending.clear()
         return AlertEvent("closed", burst)
 
     # --- the baseline ---------------------------------------------------------------------
 
-    def _learn(self, key: tuple[bool, int], value: float, mu: float) -> None:
+    def _learn(self, bucket: _Bucket) -> None:
         if self.burst is not None:
             return  # a story teaches the baseline nothing
+        key, value, mu = bucket.key, bucket.value, bucket.expected
         sd = math.sqrt(mu + self.inv_shape * mu * mu)
         clean = min(value, mu + self.cfg.winsor_sd * sd)
         n = self.taught.get(key, 0)
@@ -258,3 +271,46 @@ def _change_point(pending: Sequence[_Bucket]) -> int:
         if tail > best_sum:
             best, best_sum = index, tail
     return best
+
+
+class ShareDetector(SeriesDetector):
+    """Detect a rise in the share of mentions with some property (e.g. negative ones).
+
+    The value of a bucket is how many of its ``trials`` mentions have the property; the
+    usual share is an exponentially decayed ratio of earlier buckets outside alerts, and the
+    test is the binomial log-likelihood ratio of "the share is ``ratio`` times the usual
+    (capped at 0.95)" against "the share is usual". A busy hour with the usual mix raises
+    nothing; a quiet hour where most posts turn negative does. A topic whose posts are
+    mostly negative anyway (app outages) has no change of tone left to detect: its share
+    series stays silent and its count series speak.
+    """
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self.hits = 1.0  # decayed sums with a weak prior of one in ten
+        self.total = 10.0
+
+    @property
+    def share(self) -> float:
+        """Return the usual share."""
+        return min(max(self.hits / self.total, 0.01), 0.9)
+
+    def _expect(self, bucket: _Bucket) -> float:
+        return self.share * bucket.trials
+
+    def _llr(self, bucket: _Bucket) -> float:
+        if bucket.trials <= 0:
+            return 0.0
+        p0 = self.share
+        p1 = min(p0 * self.cfg.ratio, 0.95)
+        if p0 > 0.6:  # mostly negative already: no change of tone left to see
+            return 0.0
+        k, n = bucket.value, bucket.trials
+        return k * math.log(p1 / p0) + (n - k) * math.log((1 - p1) / (1 - p0))
+
+    def _learn(self, bucket: _Bucket) -> None:
+        if self.burst is not None:
+            return
+        decay = 1.0 - 1.0 / (self.slots * self.cfg.memory_days)
+        self.hits = decay * self.hits + bucket.value
+        self.total = decay * self.total + bucket.trials

@@ -1,8 +1,10 @@
 """Run the burst detector over a stream of mentions: per topic and overall, on three signals.
 
 Signals per topic (and for ``all`` mentions): ``volume`` (mentions per hour), ``negative``
-(negative mentions per hour) and ``reach`` (mentions weighted by 1 + log10(1 + reach), so a
-post seen by a million people counts like seven quiet ones). The reach signal is divided
+(negative mentions per hour), ``negative_share`` (the share of the hour's mentions that are
+negative, against the usual share: a change of tone without more posts) and ``reach``
+(mentions weighted by 1 + log10(1 + reach), so a post seen by a million people counts like
+seven quiet ones). The reach signal is divided
 by E[w²]/E[w] of the weights seen so far, which makes a weighted sum of Poisson arrivals
 behave like a count (mean = variance) for the detector's count model. Alerts of one topic whose
 spans overlap are one story: it starts at the earliest signal's start and lists every
@@ -20,11 +22,17 @@ from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from wendu.kit.holidays import WORKING_KINDS, holiday_source
-from wendu.reputation.detect import AlertEvent, Burst, BurstConfig, SeriesDetector
+from wendu.reputation.detect import (
+    AlertEvent,
+    Burst,
+    BurstConfig,
+    SeriesDetector,
+    ShareDetector,
+)
 from wendu.reputation.mentions import Mention
 from wendu.reputation.topics import TOPIC_LABELS, topics_of
 
-SIGNALS = ("volume", "negative", "reach")
+SIGNALS = ("volume", "negative", "negative_share", "reach")
 HOUR = dt.timedelta(hours=1)
 
 
@@ -113,7 +121,8 @@ class Monitor:
     def _detector(self, key: str) -> SeriesDetector:
         found = self.detectors.get(key)
         if found is None:
-            found = SeriesDetector(key, self.config, self.day_off, self.zone)
+            kind = ShareDetector if key.endswith(":negative_share") else SeriesDetector
+            found = kind(key, self.config, self.day_off, self.zone)
             self.detectors[key] = found
         return found
 
@@ -141,8 +150,15 @@ class Monitor:
         for topic in ["all", *TOPIC_LABELS]:
             for signal in SIGNALS:
                 key = f"{topic}:{signal}"
-                value = values.get(key, 0.0) / (unit if signal == "reach" else 1.0)
-                events += self._detector(key).push(at, value, members.get(key, []), slot)
+                if signal == "negative_share":  # negatives out of the hour's mentions
+                    source = f"{topic}:negative"
+                    value, trials = values.get(source, 0.0), values.get(f"{topic}:volume", 0.0)
+                    found = members.get(source, [])
+                else:
+                    value, trials = values.get(key, 0.0), 0.0
+                    value /= unit if signal == "reach" else 1.0
+                    found = members.get(key, [])
+                events += self._detector(key).push(at, value, found, slot, trials)
         self.events += events
         return events
 
