@@ -10,7 +10,7 @@ from datetime import UTC, date, datetime
 
 from sqlalchemy.orm import Session
 
-from wendu.db import utcnow
+from wendu.db import Database, utcnow
 from wendu.kit.ids import new_id
 from wendu.ledger.models import (
     Account,
@@ -202,3 +202,32 @@ def make_product(
     session.add(product)
     session.flush()
     return product
+
+
+def park_teamless_queue(db: Database) -> None:
+    """Move chats earlier tests left queued without a team into a team nobody joins.
+
+    The suite shares one database, and an agent who comes online or frees capacity pulls the
+    oldest team-less queued chat first; a test that puts an agent to work would otherwise see
+    her pick up another module's leftovers (or be at capacity with them).
+    """
+    from sqlalchemy import update
+
+    from wendu.helpdesk.models import Conversation, Team
+
+    with db.session() as session:
+        parking = Team(
+            id=f"parked_{secrets.token_hex(4)}",
+            name="Parked",
+            name_zh="暂存",
+            languages=["zh", "en"],
+            product_areas=[],
+        )
+        session.add(parking)
+        session.flush()
+        session.execute(
+            update(Conversation)
+            .where(Conversation.status == "queued", Conversation.team_id.is_(None))
+            .values(team_id=parking.id)
+            .execution_options(synchronize_session=False)
+        )

@@ -10,6 +10,7 @@ import pytest
 from fastapi.testclient import TestClient
 from tests.factories import add_transaction, make_account, make_customer
 
+from factories import park_teamless_queue
 from wendu.assistant.knowledge.service import list_articles, load_shipped
 from wendu.db import Database
 from wendu.helpdesk import conversations, routing, tickets
@@ -17,6 +18,14 @@ from wendu.helpdesk.models import AgentState, Team, TeamMember
 from wendu.identity.staff import create_staff
 
 PASSWORD = "correct horse battery"
+
+
+@pytest.fixture(autouse=True)
+def _park_other_modules_queue(db: Database) -> None:
+    """Agents who come online here pull the oldest team-less chat: park other modules'."""
+    park_teamless_queue(db)
+
+
 ROLES = ("admin", "supervisor", "agent", "auditor")
 
 

@@ -6,9 +6,10 @@ import secrets
 from collections import Counter
 
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from factories import park_teamless_queue
 from wendu.db import Database
 from wendu.events.models import OutboxEvent
 from wendu.helpdesk.conversations import (
@@ -26,27 +27,8 @@ from wendu.identity.staff import create_staff
 
 @pytest.fixture(autouse=True)
 def _park_other_modules_queue(db: Database) -> None:
-    """Move chats other modules left queued without a team into a team nobody here joins.
-
-    The suite shares one database, and a freed agent pulls the oldest team-less chat first,
-    so such leftovers would be pulled instead of this module's own queue.
-    """
-    with db.session() as session:
-        parking = Team(
-            id=f"parked_{secrets.token_hex(4)}",
-            name="Parked",
-            name_zh="暂存",
-            languages=["zh", "en"],
-            product_areas=[],
-        )
-        session.add(parking)
-        session.flush()
-        session.execute(
-            update(Conversation)
-            .where(Conversation.status == "queued", Conversation.team_id.is_(None))
-            .values(team_id=parking.id)
-            .execution_options(synchronize_session=False)
-        )
+    """A freed agent pulls the oldest team-less chat first: park other modules' leftovers."""
+    park_teamless_queue(db)
 
 
 def _team(session: Session, languages: tuple[str, ...] = ("zh", "en")) -> Team:
