@@ -185,6 +185,35 @@ def test_wendu_chat_against_the_embedded_app(
         assert list(statuses) == ["CANC"]
 
 
+def test_wendu_chat_takes_the_sign_in_name_and_refuses_an_unknown_customer(
+    db: Database, settings: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`wendu demo` prints a sign-in name (demo00001), so `wendu chat --customer` takes it;
+    an unknown customer is a clear usage error, not a traceback (found using the CLI)."""
+    from wendu.cli import app as cli
+    from wendu.config import get_settings
+
+    customer = make_bank_customer(db)
+    monkeypatch.setenv("WENDU_DATABASE_URL", settings.database_url)
+    monkeypatch.setenv("WENDU_RUN_WORKER_IN_PROCESS", "false")
+    monkeypatch.setenv("WENDU_PUBLIC_URL", "http://localhost")
+    get_settings.cache_clear()
+    try:
+        named = CliRunner().invoke(
+            cli, ["chat", "--customer", customer.username], input="查一下余额\n/quit\n"
+        )
+        unknown = CliRunner().invoke(cli, ["chat", "--customer", "nobody-here"], input="")
+    finally:
+        get_settings.cache_clear()
+    assert named.exit_code == 0, named.output
+    assert f"sandbox customer {customer.customer_id}" in named.output
+    assert "可用余额 9333.00 CNY" in named.output
+    assert unknown.exit_code == 2
+    # (rich may wrap the message inside its error box)
+    assert "no customer with id" in unknown.output and "nobody-here" in unknown.output
+    assert "Traceback" not in unknown.output
+
+
 def _widget_consents(db: Database, customer_id: str) -> dict[str, str]:
     with db.session(write=False) as s:
         partner = first_party_partner(s)

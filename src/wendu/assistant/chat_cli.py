@@ -39,6 +39,8 @@ def _sandbox_token(app: Any, customer_id: str | None) -> tuple[str, str, str]:
             if not customers:
                 raise typer.BadParameter("no customers: run `wendu demo seed` first")
             customer_id = customers[-1].customer_id
+        else:
+            customer_id = _customer_id(session, customer_id)
         partner = (
             session.execute(select(Partner).where(Partner.name == CLI_PARTNER)).scalars().first()
         )
@@ -53,6 +55,26 @@ def _sandbox_token(app: Any, customer_id: str | None) -> tuple[str, str, str]:
             permissions=list(PERMISSIONS),
         )
         return made.access_token, customer_id, made.consent_id
+
+
+def _customer_id(session: Any, given: str) -> str:
+    """Return the customer a --customer value names: an id, or the sign-in name `wendu demo`
+    prints (demo00001). An unknown one is a usage error, not a traceback."""
+    from sqlalchemy import select
+
+    from wendu.identity.models import CustomerLogin
+    from wendu.ledger.models import Customer
+
+    if session.get(Customer, given) is not None:
+        return given
+    login = session.execute(
+        select(CustomerLogin).where(CustomerLogin.username == given.strip())
+    ).scalar_one_or_none()
+    if login is None:
+        raise typer.BadParameter(
+            f"no customer with id or sign-in name {given!r}", param_hint="--customer"
+        )
+    return str(login.customer_id)
 
 
 def _end_consent(app: Any, customer_id: str, consent_id: str) -> None:
@@ -97,7 +119,9 @@ def chat(
         None, "--token", envvar="WENDU_CHAT_TOKEN", help="Customer access token (with --url)."
     ),
     customer: str | None = typer.Option(
-        None, "--customer", help="Embedded mode: the sandbox customer to chat as."
+        None,
+        "--customer",
+        help="Embedded mode: the sandbox customer to chat as (id or sign-in name, e.g. demo00001).",
     ),
     language: str = typer.Option("zh", "--language", help="zh or en (detected per message)."),
 ) -> None:
