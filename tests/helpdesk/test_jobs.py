@@ -159,9 +159,9 @@ def test_csat_reminder_is_sent_once_and_nps_is_scheduled_once(
     with db.session() as s:
         bodies = list(
             s.execute(
-                select(Message.body).where(
-                    Message.conversation_id == conv["id"], Message.author_type == "system"
-                )
+                select(Message.body)
+                .where(Message.conversation_id == conv["id"], Message.author_type == "system")
+                .order_by(Message.id)
             ).scalars()
         )
         survey = s.execute(
